@@ -1,0 +1,247 @@
+"""Answer step: compose a cited answer from retrieved chunks, or refuse.
+
+The default answerer is extractive: it quotes the sentences of the retrieved passages
+that best cover the question, so it cannot say anything the documents do not say.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from langchain_core.documents import Document
+
+from plaibot.i18n import EXAMPLES, t
+from plaibot.retrieval import ScoredChunk
+from plaibot.splitting import chunk_body
+from plaibot.text import (
+    LANGUAGES,
+    Language,
+    QuestionKind,
+    fits_kind,
+    markers,
+    question_kind,
+    split_sentences,
+    tokenize,
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited source: `number` is the `[n]` used in the answer text."""
+
+    number: int
+    title: str
+    address: str
+    date: str
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says: the text, its sources, and whether it is grounded in them."""
+
+    text: str
+    sources: list[Source]
+    language: Language
+    grounded: bool
+    confidence: float = 0.0
+    passages: list[ScoredChunk] = field(default_factory=list, repr=False)
+
+    @property
+    def refused(self) -> bool:
+        return not self.grounded
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    chunk: ScoredChunk
+    source_keys: tuple[str, ...]
+    score: float
+    coverage: float
+
+
+_MARKER_GROUP = re.compile(r"((?:\s*\[\^[\w-]+\])+)")
+_MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)|\*\*|__|`")
+
+
+class ExtractiveAnswerer:
+    """Quotes the best-covering sentences with `[n]` citations; refuses below a confidence.
+
+    Confidence is how much of the question's weight (idf) the best sentence covers, blended
+    with the dense similarity of its passage; `min_confidence` was calibrated so that
+    in-scope golden questions pass and the tuning sets' questions asked against the
+    ecosystem documents are refused.
+    """
+
+    def __init__(
+        self,
+        term_weight: Callable[[str], float],
+        *,
+        min_confidence: float = 0.45,
+        max_sentences: int = 3,
+    ) -> None:
+        self.term_weight = term_weight
+        self.min_confidence = min_confidence
+        self.max_sentences = max_sentences
+
+    def answer(
+        self, question: str, hits: Sequence[ScoredChunk], language: Language,
+        context: str = "",
+    ) -> Answer:
+        """Answer `question` from `hits`; `context` is an earlier question a follow-up leans on."""
+        kind = question_kind(question)
+        sentences = self._rank_sentences(question, context, kind, _in_language(hits, language))
+        best = sentences[0] if sentences else None
+        confidence = self._confidence(best)
+        if best is None or confidence < self.min_confidence:
+            return refusal(language, confidence, list(hits))
+        chosen = self._choose(sentences)
+        text, sources = _cite(chosen)
+        return Answer(text, sources, language, True, confidence, list(hits))
+
+    def _rank_sentences(
+        self, question: str, context: str, kind: QuestionKind, hits: Sequence[ScoredChunk]
+    ) -> list[_Sentence]:
+        ranked = []
+        best_fused = max((h.score for h in hits), default=1.0) or 1.0
+        for hit in hits:
+            language = _language_of(hit.document)
+            terms = self._weights(question, language)
+            context_terms = {
+                term: 0.5 * weight
+                for term, weight in self._weights(context, language).items()
+                if term not in terms
+            }
+            heading = set(tokenize(hit.document.metadata.get("heading", ""), language))
+            for text, keys in _sentences(hit.document):
+                tokens = set(tokenize(text, language))
+                coverage = _coverage(terms, tokens, heading)
+                if context_terms:
+                    coverage = 0.7 * coverage + 0.3 * _coverage(context_terms, tokens, heading)
+                score = (
+                    coverage
+                    + 0.15 * fits_kind(text, kind)
+                    + 0.1 * hit.score / best_fused
+                )
+                ranked.append(_Sentence(text, hit, keys, score, coverage))
+        ranked.sort(key=lambda s: s.score, reverse=True)
+        return ranked
+
+    def _weights(self, text: str, language: Language) -> dict[str, float]:
+        return {term: self.term_weight(term) for term in tokenize(text, language)}
+
+    @staticmethod
+    def _confidence(best: _Sentence | None) -> float:
+        if best is None:
+            return 0.0
+        return 0.75 * best.coverage + 0.25 * max(best.chunk.dense, 0.0)
+
+    def _choose(self, ranked: list[_Sentence]) -> list[_Sentence]:
+        """The best sentence, plus close runners-up that say something new."""
+        chosen = [ranked[0]]
+        seen = {ranked[0].text.lower()}
+        for sentence in ranked[1:]:
+            if len(chosen) >= self.max_sentences or sentence.score < 0.85 * ranked[0].score:
+                break
+            if sentence.text.lower() not in seen:
+                chosen.append(sentence)
+                seen.add(sentence.text.lower())
+        return chosen
+
+
+def refusal(language: Language, confidence: float = 0.0,
+            passages: list[ScoredChunk] | None = None) -> Answer:
+    """Say plainly that the documents do not hold the answer, and what they do hold."""
+    examples = "\n".join(f"- {q}" for q in EXAMPLES[language])
+    text = f"{t('refusal', language)}\n\n{t('suggest', language)}\n{examples}"
+    return Answer(text, [], language, False, confidence, passages or [])
+
+
+def _in_language(hits: Sequence[ScoredChunk], language: Language) -> list[ScoredChunk]:
+    """Prefer passages in the asker's language when there are any among the hits."""
+    same = [h for h in hits if _language_of(h.document) == language]
+    return same or list(hits)
+
+
+def _language_of(document: Document) -> Language:
+    language = document.metadata.get("language")
+    return language if language in LANGUAGES else "id"
+
+
+def _coverage(weights: dict[str, float], tokens: set[str], heading: set[str]) -> float:
+    """Share of the question's weight found in a sentence; heading words count half."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    found = sum(w if t in tokens else 0.5 * w if t in heading else 0.0 for t, w in weights.items())
+    return found / total
+
+
+def _sentences(document: Document) -> list[tuple[str, tuple[str, ...]]]:
+    """Sentences of a chunk, each with the source keys of the marker group that follows it.
+
+    Knowledge paragraphs end with `[^key]` markers, so the next marker group after a
+    sentence names the sources of its paragraph.
+    """
+    parts = _MARKER_GROUP.split(chunk_body(document))
+    out = []
+    for index in range(0, len(parts), 2):
+        keys = tuple(markers(parts[index + 1])) if index + 1 < len(parts) else ()
+        for line in _lines(parts[index]):
+            out += [(s, keys) for s in split_sentences(line) if len(s) > 2]
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    """Lines without Markdown markup; a line ending in ':' keeps the list that follows it."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = _MARKUP.sub("", raw).strip()
+        if not line or line.startswith("#"):
+            continue
+        if lines and lines[-1].endswith((":", ";")):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    return lines
+
+
+def _cite(chosen: list[_Sentence]) -> tuple[str, list[Source]]:
+    """Join sentences with `[n]` markers; number sources in order of first use."""
+    sources: dict[tuple[str, str], Source] = {}
+    parts = []
+    for sentence in chosen:
+        numbers = []
+        for entry in _source_entries(sentence):
+            key = (entry["title"], entry["address"])
+            if key not in sources:
+                sources[key] = Source(len(sources) + 1, entry["title"], entry["address"],
+                                      entry["date"], sentence.text, round(sentence.chunk.score, 4))
+            numbers.append(sources[key].number)
+        citation = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        parts.append(f"{sentence.text} {citation}".strip())
+    return " ".join(parts), list(sources.values())
+
+
+def _source_entries(sentence: _Sentence) -> list[dict[str, str]]:
+    """The sources a sentence came from: its paragraph's markers, else its document."""
+    metadata = sentence.chunk.document.metadata
+    try:
+        declared = json.loads(metadata.get("sources") or "{}")
+    except json.JSONDecodeError:
+        declared = {}
+    entries = [
+        {"title": declared[k].get("title", ""), "address": declared[k].get("url", ""),
+         "date": declared[k].get("date", "")}
+        for k in sentence.source_keys if k in declared
+    ]
+    return entries or [{
+        "title": metadata.get("title", ""),
+        "address": metadata.get("url") or metadata.get("source", ""),
+        "date": metadata.get("published", ""),
+    }]

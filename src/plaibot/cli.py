@@ -1,0 +1,174 @@
+"""The `plaibot` command line, mirroring the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from plaibot.answering import Answer
+from plaibot.config import Settings
+
+app = typer.Typer(help="plaibot: cited answers about Indonesia's AI and creative economy.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _assistant():
+    from plaibot.assistant import Assistant
+
+    return Assistant(Settings())
+
+
+def _fail(message: str, code: int = 1) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.command()
+def index(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: knowledge/).")] = None,
+) -> None:
+    """Index documents incrementally: unchanged files are skipped, deleted ones removed."""
+    from rich.progress import Progress
+
+    from plaibot.loaders import discover
+
+    assistant = _assistant()
+    targets = paths or [assistant.settings.knowledge_dir]
+    total = len(discover(p for p in targets if p.exists())[0])
+    with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task("indexing", total=total)
+        report = assistant.index(targets, on_file=lambda _: progress.advance(task))
+    for source, reason in report.skipped:
+        errors.print(f"skipped {source}: {reason}", highlight=False)
+    for source, reason in report.failed:
+        errors.print(f"[red]failed[/] {source}: {reason}", highlight=False)
+    console.print(report.summary(), highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        payload = {"text": answer.text, "language": answer.language, "grounded": answer.grounded,
+                   "confidence": round(answer.confidence, 4),
+                   "sources": [vars(s) for s in answer.sources]}
+        console.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    console.print(answer.text, highlight=False)
+    if answer.sources:
+        console.print()
+    for source in answer.sources:
+        date = f", {source.date}" if source.date else ""
+        console.print(f"[{source.number}] {source.title}{date}\n    {source.address}",
+                      highlight=False, markup=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Indonesian or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer one question and list its sources."""
+    from plaibot.assistant import QuestionError
+
+    try:
+        _print_answer(_assistant().ask(question), as_json)
+    except QuestionError as error:
+        _fail(str(error), 2)
+
+
+@app.command()
+def chat() -> None:
+    """A conversation in the terminal; follow-up questions use what was asked before."""
+    from plaibot.assistant import QuestionError
+
+    assistant = _assistant()
+    history: list[str] = []
+    console.print("plaibot — tanya apa saja / ask anything (Ctrl-D to quit)")
+    while True:
+        try:
+            question = console.input("[bold]> [/]")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if not question.strip():
+            continue
+        try:
+            _print_answer(assistant.ask(question, history), False)
+        except QuestionError as error:
+            errors.print(str(error), highlight=False)
+            continue
+        history.append(question)
+        console.print()
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the public chat page (indexing knowledge/ first if the index is empty)."""
+    from plaibot.web import serve as run_server
+
+    settings = Settings()
+    run_server(settings, host or settings.host, port or settings.port)
+
+
+@app.command(name="eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="SQuAD-style JSON (list or {'data': [...]}).")],
+    against_knowledge: Annotated[bool, typer.Option(
+        "--against-knowledge", help="Ask the questions against the ecosystem index instead.")] = False,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="Also run BM25-only and dense-only retrieval.")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="Ask at most this many questions.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+) -> None:
+    """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set."""
+    from plaibot.evaluate import EvalFileError, evaluate as run, load_squad, passage_assistant
+
+    try:
+        eval_set = load_squad(file)
+    except EvalFileError as error:
+        _fail(str(error), 2)
+    if limit:
+        eval_set.questions = eval_set.questions[:limit]
+    settings = Settings()
+    runs = [("hybrid", settings.keyword_weight)]
+    if compare and not against_knowledge:
+        runs += [("bm25 only", 1.0), ("dense only", 0.0)]
+    results = []
+    base = _assistant() if against_knowledge else passage_assistant(eval_set, settings)
+    for name, weight in runs:
+        base.retriever.keyword_weight = weight
+        results.append(run(base, eval_set, name, against_knowledge))
+    if as_json:
+        console.print_json(json.dumps([r.as_dict() for r in results]))
+        return
+    table = Table(title=f"{file.name}: {len(eval_set.questions)} questions")
+    columns = ["run", "recall@1", "recall@5", "MRR", "answer hit", "refused (unanswerable)",
+               "refused (answerable)", "p50 ms", "p95 ms"]
+    for column in columns:
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for r in results:
+        table.add_row(r.name, f"{r.recall_at_1:.3f}", f"{r.recall_at_5:.3f}", f"{r.mrr:.3f}",
+                      f"{r.answer_hit_rate:.3f}", f"{r.refusal_rate_unanswerable:.3f}",
+                      f"{r.refusal_rate_answerable:.3f}", f"{r.latency_p50_ms:.1f}",
+                      f"{r.latency_p95_ms:.1f}")
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

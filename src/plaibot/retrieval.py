@@ -1,0 +1,121 @@
+"""Retrieve step: hybrid keyword + dense search, as a LangChain `BaseRetriever`."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
+
+from plaibot.keyword import KeywordIndex, query_tokens
+from plaibot.store import ChunkStore
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A retrieved chunk with the scores that ranked it.
+
+    `keyword` is BM25 relative to the best keyword match of this query (0..1), `dense` the
+    cosine similarity to the question (about 0..1), `score` their weighted fusion.
+    """
+
+    document: Document
+    score: float
+    keyword: float
+    dense: float
+
+
+class _Snapshot:
+    """What keyword search needs in memory: every chunk and the BM25 index over them."""
+
+    def __init__(self, chunks: list[Document]) -> None:
+        self.chunks = {c.id: c for c in chunks}
+        self.keywords = KeywordIndex(chunks)
+
+
+class HybridRetriever(BaseRetriever):
+    """Fuses BM25 (Indonesian/English stemming) with MiniLM dense similarity.
+
+    The fused score is `w * keyword + (1 - w) * dense`, with `w = keyword_weight` chosen on
+    the tuning sets (see `plaibot eval`). BM25 is normalised by the query's best match so
+    that both parts are on a 0..1 scale.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: ChunkStore
+    embeddings: Embeddings
+    k: int = 5
+    candidates: int = 50
+    keyword_weight: float = 0.7
+
+    _snapshot: _Snapshot | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def refresh(self) -> None:
+        """Reload the keyword index from the store (after indexing)."""
+        snapshot = _Snapshot(self.store.all_chunks())
+        with self._lock:
+            self._snapshot = snapshot
+
+    @property
+    def snapshot(self) -> _Snapshot:
+        if self._snapshot is None:
+            self.refresh()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def keyword_index_weight(self, term: str) -> float:
+        """A term's idf in the current keyword index (how telling it is)."""
+        return self.snapshot.keywords.weight(term)
+
+    def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
+        """The `k` best chunks for `query`, best first."""
+        k = k or self.k
+        snapshot = self.snapshot
+        keyword_hits = snapshot.keywords.search(query_tokens(query), self.candidates)
+        dense_hits = self.store.dense_search(self.embeddings.embed_query(query), self.candidates)
+        return fuse(snapshot.chunks, keyword_hits, dense_hits, self.keyword_weight)[:k]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        results = []
+        for hit in self.search(query):
+            metadata = {**hit.document.metadata, "score": hit.score,
+                        "keyword_score": hit.keyword, "dense_score": hit.dense}
+            results.append(Document(id=hit.document.id, page_content=hit.document.page_content,
+                                    metadata=metadata))
+        return results
+
+
+def fuse(
+    chunks: dict[str | None, Document],
+    keyword_hits: list[tuple[str, float]],
+    dense_hits: list[tuple[str, float]],
+    keyword_weight: float,
+) -> list[ScoredChunk]:
+    """Weighted sum of normalised BM25 and cosine similarity over both candidate lists.
+
+    A candidate missing from one list gets that list's lowest score: it ranked below all
+    of them, and zero would punish it for where the cut-off happened to fall.
+    """
+    best_keyword = max((s for _, s in keyword_hits), default=0.0) or 1.0
+    keyword = {i: s / best_keyword for i, s in keyword_hits}
+    dense = dict(dense_hits)
+    keyword_floor = min(keyword.values(), default=0.0)
+    dense_floor = min(dense.values(), default=0.0)
+    fused = []
+    for chunk_id in keyword.keys() | dense.keys():
+        if chunk_id not in chunks:
+            continue  # indexed by another process since our snapshot
+        k_score = keyword.get(chunk_id, keyword_floor)
+        d_score = dense.get(chunk_id, dense_floor)
+        score = keyword_weight * k_score + (1 - keyword_weight) * d_score
+        fused.append(ScoredChunk(chunks[chunk_id], score, k_score, d_score))
+    fused.sort(key=lambda hit: hit.score, reverse=True)
+    return fused

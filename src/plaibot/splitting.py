@@ -1,0 +1,54 @@
+"""Split step: cut documents into chunks that keep their heading path and metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from langchain_core.documents import Document
+from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+
+_HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+
+
+def split_documents(
+    documents: Iterable[Document], chunk_size: int, chunk_overlap: int
+) -> list[Document]:
+    """Chunks whose text starts with their heading path ("Title > Section"), a blank line,
+    then the body; `metadata["heading"]` holds the path and `metadata["chunk"]` the position.
+
+    The heading travels inside the text so keyword and dense search both see what the
+    section is about even when its body never names the subject.
+    """
+    by_heading = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True)
+    by_size = RecursiveCharacterTextSplitter(
+        chunk_size=chunk_size,
+        chunk_overlap=min(chunk_overlap, chunk_size // 2),
+        separators=["\n\n", "  \n", "\n", ". ", " ", ""],
+    )
+    chunks: list[Document] = []
+    for document in documents:
+        position = 0
+        for section in by_heading.split_text(document.page_content):
+            heading = _heading_path(document.metadata.get("title", ""), section.metadata)
+            for piece in by_size.split_text(section.page_content):
+                text = f"{heading}\n\n{piece}" if heading else piece
+                metadata = {**document.metadata, "heading": heading, "chunk": position}
+                chunks.append(Document(page_content=text, metadata=metadata))
+                position += 1
+    return chunks
+
+
+def _heading_path(title: str, headers: dict[str, str]) -> str:
+    parts = [headers[key] for key in ("h1", "h2", "h3") if headers.get(key)]
+    if title and not parts:
+        parts = [title]
+    return " > ".join(parts)
+
+
+def chunk_body(chunk: Document) -> str:
+    """The chunk's text without its heading line."""
+    heading = chunk.metadata.get("heading", "")
+    text = chunk.page_content
+    if heading and text.startswith(heading):
+        return text[len(heading) :].lstrip("\n")
+    return text

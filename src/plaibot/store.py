@@ -1,0 +1,106 @@
+"""Store step: chunks and their embeddings in a Chroma collection.
+
+Which files are indexed, and at which content hash, is read back from the chunks'
+metadata, so the store never disagrees with a separate manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+_BATCH = 1000  # well under Chroma's per-call limit
+
+
+class ChunkStore:
+    """A Chroma collection of chunks, one group of chunks per source file."""
+
+    def __init__(self, client: chromadb.ClientAPI, collection: str, embeddings: Embeddings):
+        self.vectorstore = Chroma(
+            collection_name=collection,
+            embedding_function=embeddings,
+            client=client,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    @classmethod
+    def persistent(cls, path: Path, collection: str, embeddings: Embeddings) -> ChunkStore:
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        return cls(client, collection, embeddings)
+
+    @classmethod
+    def in_memory(cls, collection: str, embeddings: Embeddings) -> ChunkStore:
+        client = chromadb.EphemeralClient(settings=_chroma_settings())
+        return cls(client, collection, embeddings)
+
+    def count(self) -> int:
+        return self.vectorstore._collection.count()
+
+    def file_hashes(self) -> dict[str, str]:
+        """Indexed source -> content hash of the file its chunks came from."""
+        metadatas = self.vectorstore.get(include=["metadatas"])["metadatas"]
+        return {m["source"]: m["file_hash"] for m in metadatas if "source" in m}
+
+    def replace_file(self, source: str, digest: str, chunks: list[Document]) -> None:
+        """Put a file's new chunks in, then take its old ones out.
+
+        Adding first means a failure part-way leaves the old chunks answerable.
+        """
+        old_ids = set(self._ids_of(source))
+        ids = self.add_files([(source, digest, chunks)])
+        stale = sorted(old_ids - set(ids))
+        if stale:
+            self.vectorstore.delete(ids=stale)
+
+    def add_files(self, files: list[tuple[str, str, list[Document]]]) -> list[str]:
+        """Add the chunks of several (source, content hash, chunks) files in large batches."""
+        ids: list[str] = []
+        batch: list[Document] = []
+        for source, digest, chunks in files:
+            prefix = hashlib.sha256(source.encode()).hexdigest()[:12]
+            for n, chunk in enumerate(chunks):
+                chunk.metadata.update(source=source, file_hash=digest)
+                ids.append(f"{prefix}-{digest[:16]}-{n}")
+                batch.append(chunk)
+        for start in range(0, len(batch), _BATCH):
+            self.vectorstore.add_documents(
+                batch[start : start + _BATCH], ids=ids[start : start + _BATCH]
+            )
+        return ids
+
+    def remove_file(self, source: str) -> None:
+        ids = self._ids_of(source)
+        if ids:
+            self.vectorstore.delete(ids=ids)
+
+    def all_chunks(self) -> list[Document]:
+        """Every chunk with its id, for the in-memory keyword index."""
+        got = self.vectorstore.get(include=["documents", "metadatas"])
+        return [
+            Document(id=i, page_content=text, metadata=meta)
+            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks."""
+        if k <= 0 or self.count() == 0:
+            return []
+        found = self.vectorstore._collection.query(
+            query_embeddings=[vector], n_results=min(k, self.count()), include=["distances"]
+        )
+        return [(i, 1.0 - d) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+
+    def _ids_of(self, source: str) -> list[str]:
+        return self.vectorstore.get(where={"source": source}, include=[])["ids"]
+
+
+def _chroma_settings() -> ChromaSettings:
+    # Telemetry would try to reach the internet on every start.
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)

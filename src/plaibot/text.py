@@ -1,0 +1,159 @@
+"""Language detection, tokenization and sentence splitting for Indonesian and English.
+
+Everything here is pure and cheap: it runs for every chunk at index time and for every
+question at query time, so it must stay free of models and I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+Language = Literal["id", "en"]
+LANGUAGES: tuple[Language, ...] = ("id", "en")
+
+# Function words of Indonesian. Question words are included: they say what kind of
+# answer is wanted (see `question_kind`), not what it is about.
+STOPWORDS_ID = frozenset(
+    """
+    ada adalah adanya agar akan akhirnya aku amat anda antara apa apakah apabila atas atau
+    bagaimana bagaimanakah bagi bahkan bahwa banyak baru beberapa begitu belum berapa berapakah
+    berikut bila bisa boleh bukan buat cara dalam dan dapat dari daripada demikian dengan di
+    dia diri dong dua guna hal hanya harus hingga ia ialah ini itu jadi jika juga kalau kami
+    kamu kan kapan kapankah karena ke kemudian kenapa kepada ketika kita lagi lah lain lalu
+    lebih maka mana manakah masih mau melalui memang mereka meski mengapa merupakan mungkin
+    namun nya oleh pada para pernah pula punya saat saja sama sampai sangat saya seperti
+    sebagai sebelum sedang sehingga sejak sekarang selain sementara semua seorang serta
+    setelah siapa siapakah suatu sudah supaya tak tanpa tapi telah tentang terhadap tersebut
+    tetapi tidak untuk ya yaitu yakni yang dimana dimanakah sih deh nih tolong mohon gimana
+    apa-apa berapa-berapa bro kak min ga gak nggak enggak aja
+    """.split()
+)
+
+# English question words are already in bm25s' list except these.
+STOPWORDS_EN_ALL = frozenset(STOPWORDS_EN) | frozenset(
+    "what when where who whom whose which why how much many does did do is are was were "
+    "can could would should tell me please about".split()
+)
+
+_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+_MARKER = re.compile(r"\[\^[\w-]+\]")
+_SENTENCE_END = re.compile(
+    # A sentence ends at . ! ? followed by space and an upper-case letter, a digit or a quote,
+    # but not after common abbreviations (Jl., No., Dr., e.g.) or single initials.
+    r"(?<!\bJl)(?<!\bNo)(?<!\bDr)(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bVol)(?<!\bvs)"
+    r"(?<!\bKec)(?<!\bKab)(?<!\bProf)(?<!\bJan)(?<!\bFeb)(?<!\bMar)(?<!\bApr)(?<!\bJun)(?<!\bJul)(?<!\bAug)"
+    r"(?<!\bAgu)(?<!\bSep)(?<!\bOct)(?<!\bOkt)(?<!\bNov)(?<!\bDec)(?<!\bDes)(?<!\be\.g)(?<!\bi\.e)(?<!\b[A-Z])"
+    r"([.!?]+[\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])"
+)
+
+_STEMMERS = {"id": Stemmer.Stemmer("indonesian"), "en": Stemmer.Stemmer("english")}
+_STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
+
+
+def strip_markers(text: str) -> str:
+    """Remove `[^key]` source markers from knowledge text."""
+    return _MARKER.sub("", text)
+
+
+def markers(text: str) -> list[str]:
+    """The source keys named by `[^key]` markers, in order, without repeats."""
+    keys = [m[2:-1] for m in _MARKER.findall(text)]
+    return list(dict.fromkeys(keys))
+
+
+_INNER_PARENS = re.compile(r"(?<=\w)\((\w+)\)(?=\w)")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word and number tokens; numbers keep their separators (60.000, 80,43).
+
+    Brackets inside a name are dropped, so "PL(AI)GROUND" is the one word "plaiground".
+    """
+    text = _INNER_PARENS.sub(r"\1", strip_markers(text))
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def detect_language(text: str, default: Language = "id") -> Language:
+    """Guess Indonesian or English from function words; ties go to `default`.
+
+    Mixed questions ("Siapa founder Impala Space?") count as Indonesian when any
+    Indonesian function word outweighs the English ones, which matches how people
+    expect to be answered.
+    """
+    tokens = words(text)
+    id_hits = sum(t in STOPWORDS_ID for t in tokens) + sum(
+        t.endswith("nya") and len(t) > 5 for t in tokens
+    )
+    en_hits = sum(t in STOPWORDS_EN_ALL for t in tokens)
+    if id_hits == en_hits:
+        return default
+    return "id" if id_hits > en_hits else "en"
+
+
+@lru_cache(maxsize=200_000)
+def _stem(token: str, language: Language) -> str:
+    return _STEMMERS[language].stemWord(token)
+
+
+def tokenize(text: str, language: Language) -> list[str]:
+    """Content tokens for keyword search: stopwords dropped, words stemmed per language."""
+    stopwords = _STOPWORDS[language]
+    out = []
+    for token in words(text):
+        if token in stopwords or (len(token) == 1 and not token.isdigit()):
+            continue
+        out.append(token if token[0].isdigit() else _stem(token, language))
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations and decimals intact."""
+    parts = _SENTENCE_END.split(" ".join(text.split()))
+    # re.split keeps the captured end punctuation as every second item: glue it back.
+    sentences = [body + end for body, end in zip(parts[::2], parts[1::2] + [""])]
+    return [s.strip() for s in sentences if s.strip()]
+
+
+QuestionKind = Literal["when", "how_many", "who", "where", "other"]
+
+_KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
+    "when": frozenset("kapan kapankah tanggal when date year tahun".split()),
+    "how_many": frozenset("berapa berapakah jumlah how many much luas biaya persen".split()),
+    "who": frozenset("siapa siapakah who whom whose".split()),
+    "where": frozenset("mana dimana dimanakah where alamat address lokasi letak".split()),
+}
+
+
+def question_kind(question: str) -> QuestionKind:
+    """What sort of answer a question wants, from its question words."""
+    tokens = words(question)
+    for kind, cue in _KIND_WORDS.items():
+        if any(t in cue for t in tokens):
+            if kind == "how_many" and "how" in tokens and not ({"many", "much"} & set(tokens)):
+                continue
+            return kind
+    return "other"
+
+
+_MONTHS = (
+    "januari februari maret april mei juni juli agustus september oktober november desember "
+    "january february march may june july august october december jan feb mar apr jun jul "
+    "aug sep sept oct nov dec"
+).split()
+_DATE = re.compile(r"\b(19|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_PLACE = re.compile(r"\b(Jl\.|Jalan|Street|Semarang|Solo|Surakarta|Purwokerto|Jakarta|Banyumas)\b")
+
+_KIND_PATTERNS = {"when": _DATE, "how_many": _NUMBER, "who": _NAME, "where": _PLACE}
+
+
+def fits_kind(sentence: str, kind: QuestionKind) -> bool:
+    """Whether a sentence holds the kind of thing the question asks for."""
+    pattern = _KIND_PATTERNS.get(kind)
+    return bool(pattern and pattern.search(sentence))

@@ -1,0 +1,103 @@
+"""Serve step: the public Gradio chat, mounted in a FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+from fastapi import FastAPI
+
+from plaibot.answering import Answer
+from plaibot.assistant import Assistant, QuestionError
+from plaibot.config import Settings
+from plaibot.i18n import EXAMPLES, STRINGS, t
+from plaibot.text import detect_language
+
+log = logging.getLogger(__name__)
+
+_CSS = """
+.gradio-container { max-width: 900px !important; margin: auto; }
+@media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
+"""
+
+
+def format_answer(answer: Answer) -> str:
+    """Answer text followed by a numbered, clickable source list (Markdown)."""
+    if not answer.sources:
+        return answer.text
+    lines = [answer.text, "", f"**{t('sources', answer.language)}:**"]
+    for source in answer.sources:
+        title = _escape(source.title or source.address)
+        link = f"[{title}]({source.address})" if source.address.startswith("http") else title
+        date = f" ({source.date})" if source.date else ""
+        lines.append(f"{source.number}. {link}{date}")
+    return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "[]()*_`<>#" else c for c in text)
+
+
+def reply(assistant: Assistant, message: str, history: list) -> str:
+    """One chat turn; every failure becomes a friendly message in the asker's language."""
+    try:
+        return format_answer(assistant.ask(message, history))
+    except QuestionError as error:
+        return str(error)
+    except Exception:  # the page must stay up whatever one question does
+        log.exception("answering failed")
+        return t("error", detect_language(message or ""))
+
+
+_PAGE_STRINGS = ("title", "intro", "placeholder", "examples")
+
+
+def translations() -> gr.I18n:
+    """Interface strings per browser language (Indonesian or English)."""
+    return gr.I18n(**{lang: {key: STRINGS[key][lang] for key in _PAGE_STRINGS}
+                      for lang in ("id", "en")})
+
+
+def build_chat(assistant: Assistant) -> gr.Blocks:
+    """The chat page: answers with sources, bilingual examples and interface strings."""
+    i18n = translations()
+    chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=None,
+                         placeholder=i18n("intro"), elem_id="plaibot-chat")
+    textbox = gr.Textbox(placeholder=i18n("placeholder"), show_label=False, lines=1,
+                         max_lines=6, max_length=assistant.settings.max_question_chars,
+                         elem_id="plaibot-question")
+    chat = gr.ChatInterface(
+        fn=lambda message, history: reply(assistant, message, history),
+        chatbot=chatbot,
+        textbox=textbox,
+        examples=EXAMPLES["id"] + EXAMPLES["en"],
+        examples_label=i18n("examples"),
+        title="plaibot",
+        description=i18n("title"),
+        api_name="chat",
+        concurrency_limit=8,
+        fill_height=True,
+    )
+    return chat
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """FastAPI app with the chat page at `/` and `GET /api/health`."""
+    assistant = assistant or Assistant(settings)
+    report = assistant.index()  # incremental: cheap when nothing changed
+    log.info("index: %s", report.summary())
+    api = FastAPI(title="plaibot", version="0.1.0")
+
+    @api.get("/api/health")
+    def health() -> dict[str, object]:
+        return {"status": "ok", "chunks": assistant.store.count()}
+
+    chat = build_chat(assistant)
+    return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
