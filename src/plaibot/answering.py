@@ -25,6 +25,7 @@ from plaibot.text import (
     question_kind,
     split_sentences,
     tokenize,
+    words,
 )
 
 
@@ -63,8 +64,23 @@ class _Sentence:
     source_keys: tuple[str, ...]
     score: float
     coverage: float
+    position: int  # index of the sentence within its chunk
+    fits: bool  # holds the kind of thing asked for (a date for "when", ...)
+    passage_coverage: float  # share of question and context weight found in the chunk
 
 
+# Sentences in which the documents say they do not know something.
+_UNKNOWN = re.compile(
+    r"\b(belum|tidak) (diketahui|ditemukan|ada informasi)|\bno (information|source)\b"
+    r"|\bnot (known|found)\b|\bunknown\b|\bare also unknown\b",
+    re.IGNORECASE,
+)
+# Sentences that announce a disagreement; the claims follow in the same paragraph.
+_DISAGREE = re.compile(
+    r"berbeda(-beda)? antarsumber|dilaporkan berbeda|tidak seragam|pun berbeda|"
+    r"sources (disagree|differ)|\bdiffer(s)? (across|between|among)|reported differently",
+    re.IGNORECASE,
+)
 _MARKER_GROUP = re.compile(r"((?:\s*\[\^[\w-]+\])+)")
 _MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)|\*\*|__|`")
 
@@ -84,10 +100,16 @@ class ExtractiveAnswerer:
         *,
         min_confidence: float = 0.45,
         max_sentences: int = 3,
+        kind_bonus: float = 0.25,
+        runner_up: float = 0.8,
+        language_bonus: float = 0.2,
     ) -> None:
         self.term_weight = term_weight
         self.min_confidence = min_confidence
         self.max_sentences = max_sentences
+        self.kind_bonus = kind_bonus  # pull towards sentences holding what was asked for
+        self.runner_up = runner_up  # share of the best score another sentence needs
+        self.language_bonus = language_bonus
 
     def answer(
         self, question: str, hits: Sequence[ScoredChunk], language: Language,
@@ -95,17 +117,22 @@ class ExtractiveAnswerer:
     ) -> Answer:
         """Answer `question` from `hits`; `context` is an earlier question a follow-up leans on."""
         kind = question_kind(question)
-        sentences = self._rank_sentences(question, context, kind, _in_language(hits, language))
+        sentences = self._rank_sentences(question, context, kind, hits, language)
         best = sentences[0] if sentences else None
         confidence = self._confidence(best)
         if best is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
-        chosen = self._choose(sentences)
+        chosen = self._choose(sentences, kind)
         text, sources = _cite(chosen)
+        if _UNKNOWN.search(chosen[0].text):
+            # The documents say they do not know: a refusal, with their own words as reason.
+            return Answer(f"{t('refusal', language)}\n\n{text}", sources, language, False,
+                          confidence, list(hits))
         return Answer(text, sources, language, True, confidence, list(hits))
 
     def _rank_sentences(
-        self, question: str, context: str, kind: QuestionKind, hits: Sequence[ScoredChunk]
+        self, question: str, context: str, kind: QuestionKind, hits: Sequence[ScoredChunk],
+        asked_in: Language,
     ) -> list[_Sentence]:
         ranked = []
         best_fused = max((h.score for h in hits), default=1.0) or 1.0
@@ -118,17 +145,20 @@ class ExtractiveAnswerer:
                 if term not in terms
             }
             heading = set(tokenize(hit.document.metadata.get("heading", ""), language))
-            for text, keys in _sentences(hit.document):
+            passage = set(tokenize(hit.document.page_content, language))
+            passage_coverage = _coverage({**context_terms, **terms}, passage, set())
+            # Passages in the asker's language win ties; mixed questions may need the other.
+            same_language = self.language_bonus * (language == asked_in)
+            for position, (text, keys) in enumerate(_sentences(hit.document)):
                 tokens = set(tokenize(text, language))
                 coverage = _coverage(terms, tokens, heading)
                 if context_terms:
                     coverage = 0.7 * coverage + 0.3 * _coverage(context_terms, tokens, heading)
-                score = (
-                    coverage
-                    + 0.15 * fits_kind(text, kind)
-                    + 0.1 * hit.score / best_fused
-                )
-                ranked.append(_Sentence(text, hit, keys, score, coverage))
+                fits = fits_kind(text, kind)
+                score = (coverage + self.kind_bonus * fits + 0.1 * hit.score / best_fused
+                         + same_language)
+                ranked.append(_Sentence(text, hit, keys, score, coverage, position, fits,
+                                        passage_coverage))
         ranked.sort(key=lambda s: s.score, reverse=True)
         return ranked
 
@@ -139,19 +169,58 @@ class ExtractiveAnswerer:
     def _confidence(best: _Sentence | None) -> float:
         if best is None:
             return 0.0
-        return 0.75 * best.coverage + 0.25 * max(best.chunk.dense, 0.0)
+        return (0.4 * best.passage_coverage + 0.35 * best.coverage
+                + 0.25 * max(best.chunk.dense, 0.0))
 
-    def _choose(self, ranked: list[_Sentence]) -> list[_Sentence]:
-        """The best sentence, plus close runners-up that say something new."""
-        chosen = [ranked[0]]
-        seen = {ranked[0].text.lower()}
+    def _choose(self, ranked: list[_Sentence], kind: QuestionKind) -> list[_Sentence]:
+        """The best sentence (with the one after it when that one holds what was asked),
+        plus close runners-up that say something new."""
+        best = ranked[0]
+        chosen = [best]
+        following = _next_sentence(ranked, best)
+        if following and kind != "other" and following.fits and not best.fits:
+            chosen.append(following)
         for sentence in ranked[1:]:
-            if len(chosen) >= self.max_sentences or sentence.score < 0.85 * ranked[0].score:
+            if len(chosen) >= self.max_sentences or sentence.score < self.runner_up * best.score:
                 break
-            if sentence.text.lower() not in seen:
+            if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
-                seen.add(sentence.text.lower())
-        return chosen
+        return _with_disagreements(chosen, ranked)
+
+
+def _repeats(sentence: str, earlier: str) -> bool:
+    """Whether `sentence` says what `earlier` says: same figures and mostly the same words.
+
+    Documents restate a claim in several places; a second copy would crowd out a
+    different claim (such as the other side of a disagreement).
+    """
+    new, old = set(words(sentence)), set(words(earlier))
+    figures = {w for w in new if w[0].isdigit()}
+    if figures and not figures <= old:
+        return False
+    return len(new & old) / max(len(new | old), 1) > 0.45
+
+
+def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence]) -> list[_Sentence]:
+    """Where a chosen sentence announces that sources disagree, give every claim that
+    follows it in its paragraph (same markers), so both sides are shown with their sources."""
+    out: list[_Sentence] = []
+    for sentence in chosen:
+        group = [sentence]
+        if _DISAGREE.search(sentence.text):
+            following = _next_sentence(ranked, sentence)
+            while following and following.source_keys == sentence.source_keys and len(group) < 5:
+                group.append(following)
+                following = _next_sentence(ranked, following)
+        out += [s for s in group if not any(s.text == o.text for o in out)]
+    return out
+
+
+def _next_sentence(ranked: list[_Sentence], sentence: _Sentence) -> _Sentence | None:
+    for other in ranked:
+        if other.chunk is sentence.chunk and other.position == sentence.position + 1:
+            return other
+    return None
 
 
 def refusal(language: Language, confidence: float = 0.0,
@@ -160,12 +229,6 @@ def refusal(language: Language, confidence: float = 0.0,
     examples = "\n".join(f"- {q}" for q in EXAMPLES[language])
     text = f"{t('refusal', language)}\n\n{t('suggest', language)}\n{examples}"
     return Answer(text, [], language, False, confidence, passages or [])
-
-
-def _in_language(hits: Sequence[ScoredChunk], language: Language) -> list[ScoredChunk]:
-    """Prefer passages in the asker's language when there are any among the hits."""
-    same = [h for h in hits if _language_of(h.document) == language]
-    return same or list(hits)
 
 
 def _language_of(document: Document) -> Language:

@@ -1,0 +1,36 @@
+# plaibot: `make run` serves the chat, `make test` runs the tests. Both install first.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+HOST    ?= 127.0.0.1
+PORT    ?= 7860
+
+.PHONY: install index run test eval bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch first, pinned: the CPU build on this disk; an unpinned torch pulls CUDA.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/plaibot index
+
+run: install
+	$(BIN)/plaibot serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q -rs
+
+eval: install
+	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare
+	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare
+	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge
+	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --against-knowledge
+
+clean:
+	rm -rf $(VENV) .plaibot .pytest_cache

@@ -1,0 +1,75 @@
+"""The Python API end to end over the real knowledge base."""
+
+import pytest
+from langchain_core.retrievers import BaseRetriever
+
+from plaibot import QuestionError
+
+
+def test_indonesian_question_gets_cited_indonesian_answer(assistant):
+    answer = assistant.ask("Kapan Hetero Space Banyumas dibuka?")
+    assert answer.grounded and answer.language == "id"
+    assert "16 Desember 2022" in answer.text
+    assert "[1]" in answer.text
+    first = answer.sources[0]
+    assert first.number == 1 and first.address.startswith("http") and first.date
+    assert first.snippet and first.score > 0
+
+
+def test_english_question_gets_english_answer(assistant):
+    answer = assistant.ask("Where is Hetero Space Solo located?")
+    assert answer.grounded and answer.language == "en"
+    assert "Urip Sumoharjo" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Siapa pemenang Piala Dunia 2018?", "id"), ("What is the boiling point of water?", "en")],
+)
+def test_out_of_scope_questions_are_refused_in_the_askers_language(assistant, question, language):
+    answer = assistant.ask(question)
+    assert answer.refused and answer.language == language and not answer.sources
+    assert ("Maaf" in answer.text) == (language == "id")
+    assert "PL(AI)GROUND" in answer.text  # suggests what it can answer
+
+
+def test_follow_up_is_read_against_the_conversation(assistant):
+    history = [{"role": "user", "content": "Ceritakan tentang Hetero Space Banyumas"},
+               {"role": "assistant", "content": "..."}]
+    answer = assistant.ask("kapan dibuka?", history)
+    assert answer.grounded
+    first_sentence = answer.text.split(" [")[0]
+    assert "Banyumas" in first_sentence and "16 Desember 2022" in first_sentence
+
+
+def test_conflicting_sources_are_both_given(assistant):
+    answer = assistant.ask("Berapa jumlah kolaborator Hetero Space?")
+    assert "850" in answer.text and "250" in answer.text
+    assert len(answer.sources) >= 2
+
+
+@pytest.mark.parametrize("question", ["", "   ", None])
+def test_empty_question_is_rejected(assistant, question):
+    with pytest.raises(QuestionError, match="kosong"):
+        assistant.ask(question)
+
+
+def test_huge_question_is_rejected(assistant):
+    with pytest.raises(QuestionError, match="1000"):
+        assistant.ask("apa " * 5000)
+
+
+def test_search_exposes_scores(assistant):
+    hits = assistant.search("Impala Space Kota Lama", k=3)
+    assert len(hits) == 3
+    assert hits[0].score >= hits[1].score >= hits[2].score
+    assert all(0 <= h.keyword <= 1 for h in hits)
+    assert "impala" in hits[0].document.metadata["source"]
+
+
+def test_as_retriever_is_a_langchain_retriever(assistant):
+    retriever = assistant.as_retriever()
+    assert isinstance(retriever, BaseRetriever)
+    documents = retriever.invoke("Who is the Minister of Creative Economy?")
+    assert documents and "score" in documents[0].metadata
+    assert any("Riefky" in d.page_content for d in documents)
