@@ -100,8 +100,8 @@ class ExtractiveAnswerer:
         *,
         min_confidence: float = 0.45,
         max_sentences: int = 3,
-        kind_bonus: float = 0.25,
-        runner_up: float = 0.8,
+        kind_bonus: float = 0.35,
+        runner_up: float = 0.7,
         language_bonus: float = 0.2,
     ) -> None:
         self.term_weight = term_weight

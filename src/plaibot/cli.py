@@ -16,8 +16,8 @@ from plaibot.config import Settings
 
 app = typer.Typer(help="plaibot: cited answers about Indonesia's AI and creative economy.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _assistant():

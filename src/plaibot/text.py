@@ -148,7 +148,7 @@ _MONTHS = (
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-_PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d|\bgedung\b|\bbuilding\b", re.IGNORECASE)
+_PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d", re.IGNORECASE)
 
 _KIND_PATTERNS = {"when": _DATE, "how_many": _NUMBER, "who": _NAME, "where": _PLACE}
 

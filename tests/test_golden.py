@@ -1,0 +1,47 @@
+"""The golden set over the ecosystem knowledge, with thresholds measured on it.
+
+Thresholds sit a little below the measured rates (answerable 0.83, refusals 0.94 on
+2026-11-27) so that a real regression fails while one re-worded document does not.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from plaibot.golden import load_golden, run_golden
+
+GOLDEN = Path(__file__).parent / "golden" / "ecosystem.yaml"
+
+
+@pytest.fixture(scope="module")
+def report(assistant):
+    return run_golden(assistant, load_golden(GOLDEN))
+
+
+def test_golden_set_is_big_enough_and_bilingual():
+    items = load_golden(GOLDEN)
+    assert len(items) >= 60
+    assert sum(i.lang == "id" for i in items) >= len(items) / 2 - 5
+    assert sum(i.refuse for i in items) >= 15
+    assert sum(bool(i.history) for i in items) >= 6
+
+
+def test_answerable_questions_are_answered_with_the_right_facts(report):
+    rate = report.rate(lambda r: not r.item.refuse)
+    failures = [f"{r.item.id}: {r.reason}" for r in report.failures if not r.item.refuse]
+    assert rate >= 0.80, failures
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_both_languages_are_answered(report, language):
+    assert report.rate(lambda r: not r.item.refuse and r.item.lang == language) >= 0.78
+
+
+def test_out_of_scope_questions_are_refused(report):
+    clearly_out = lambda r: r.item.refuse and not r.item.near_scope  # noqa: E731
+    assert report.rate(clearly_out) >= 0.9, [r.item.id for r in report.failures if clearly_out(r)]
+    assert report.rate(lambda r: r.item.refuse) >= 0.88
+
+
+def test_follow_ups_are_understood(report):
+    assert report.rate(lambda r: bool(r.item.history) and not r.item.refuse) >= 0.6
