@@ -16,7 +16,8 @@ from plaibot.config import Settings
 
 app = typer.Typer(help="plaibot: cited answers about Indonesia's AI and creative economy.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console(soft_wrap=True)
+# Wide enough for the eval table when output goes to a file or pipe.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, soft_wrap=True)
 
 
