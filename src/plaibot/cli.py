@@ -160,10 +160,12 @@ def evaluate(
     for column in columns:
         table.add_column(column, justify="right" if column != "run" else "left")
     for r in results:
-        table.add_row(r.name, f"{r.recall_at_1:.3f}", f"{r.recall_at_5:.3f}", f"{r.mrr:.3f}",
-                      f"{r.answer_hit_rate:.3f}", f"{r.refusal_rate_unanswerable:.3f}",
-                      f"{r.refusal_rate_answerable:.3f}", f"{r.latency_p50_ms:.1f}",
-                      f"{r.latency_p95_ms:.1f}")
+        # Against the ecosystem index there is no gold passage: only refusals count.
+        scored = [r.recall_at_1, r.recall_at_5, r.mrr, r.answer_hit_rate]
+        cells = ["n/a"] * 4 if against_knowledge else [f"{v:.3f}" for v in scored]
+        table.add_row(r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
+                      "n/a" if against_knowledge else f"{r.refusal_rate_answerable:.3f}",
+                      f"{r.latency_p50_ms:.1f}", f"{r.latency_p95_ms:.1f}")
     console.print(table)
 
 
