@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         0.7, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion."
     )
     min_confidence: float = Field(
-        0.45, ge=0, le=1, description="Below this retrieval confidence the assistant refuses."
+        0.48, ge=0, le=1, description="Below this retrieval confidence the assistant refuses."
     )
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are rejected.")
     answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences in an answer.")

@@ -75,7 +75,11 @@ def words(text: str) -> list[str]:
     Brackets inside a name are dropped, so "PL(AI)GROUND" is the one word "plaiground".
     """
     text = _INNER_PARENS.sub(r"\1", strip_markers(text))
-    return [t.lower() for t in _TOKEN.findall(text)]
+    return [_CLITIC.sub("", t.lower()) for t in _TOKEN.findall(text)]
+
+
+# Indonesian clitics written with a hyphen after a borrowed word: "opening-nya", "founder-nya".
+_CLITIC = re.compile(r"-(nya|lah|kah|pun|ku|mu)$")
 
 
 def detect_language(text: str, default: Language = "id") -> Language:
@@ -122,11 +126,26 @@ def split_sentences(text: str) -> list[str]:
 QuestionKind = Literal["when", "how_many", "who", "where", "other"]
 
 _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
-    "when": frozenset("kapan kapankah tanggal when date year tahun".split()),
+    "when": frozenset("kapan kapankah tanggal when date year tahun hari day".split()),
     "how_many": frozenset("berapa berapakah jumlah how many much luas biaya persen".split()),
     "who": frozenset("siapa siapakah who whom whose".split()),
     "where": frozenset("mana dimana dimanakah where alamat address lokasi letak".split()),
 }
+
+
+# Words that only say what kind of answer is wanted ("alamat", "date"). The kind check
+# rewards sentences holding such a thing, so these words must not also be looked for as
+# content: "What is the address of X?" is answered by "X is at Jl. ...".
+_CUE_WORDS = frozenset(
+    "tanggal date year tahun hari day jumlah number alamat address lokasi location letak "
+    "located beralamat berlokasi terletak".split()
+)
+
+
+def content_tokens(question: str, language: Language) -> list[str]:
+    """`tokenize` without the words that only name the kind of answer wanted."""
+    kept = " ".join(w for w in words(question) if w not in _CUE_WORDS)
+    return tokenize(kept, language)
 
 
 def question_kind(question: str) -> QuestionKind:
