@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
 from plaibot.i18n import EXAMPLES, t
 from plaibot.retrieval import ScoredChunk
-from plaibot.splitting import chunk_body
+from plaibot.splitting import chunk_sentences
 from plaibot.text import (
     LANGUAGES,
     content_tokens,
     Language,
     QuestionKind,
     fits_kind,
-    markers,
     question_kind,
-    split_sentences,
     tokenize,
     words,
 )
@@ -66,7 +64,7 @@ class _Sentence:
     score: float
     coverage: float
     position: int  # index of the sentence within its chunk
-    fits: bool  # holds the kind of thing asked for (a date for "when", ...)
+    fits: float  # holds the kind of thing asked for (a date for "when", ...): 0..1
     passage_coverage: float  # share of question and context weight found in the chunk
 
 
@@ -82,8 +80,6 @@ _DISAGREE = re.compile(
     r"sources (disagree|differ)|\bdiffer(s)? (across|between|among)|reported differently",
     re.IGNORECASE,
 )
-_MARKER_GROUP = re.compile(r"((?:\s*\[\^[\w-]+\])+)")
-_MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)|\*\*|__|`")
 
 
 class ExtractiveAnswerer:
@@ -103,7 +99,8 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         kind_bonus: float = 0.35,
         runner_up: float = 0.7,
-        language_bonus: float = 0.2,
+        language_bonus: float = 0.5,
+        dense_weight: float = 0.75,
     ) -> None:
         self.term_weight = term_weight
         self.min_confidence = min_confidence
@@ -111,29 +108,37 @@ class ExtractiveAnswerer:
         self.kind_bonus = kind_bonus  # pull towards sentences holding what was asked for
         self.runner_up = runner_up  # share of the best score another sentence needs
         self.language_bonus = language_bonus
+        self.dense_weight = dense_weight  # paraphrases the stemmers cannot match
 
     def answer(
         self, question: str, hits: Sequence[ScoredChunk], language: Language,
-        context: str = "",
+        context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
     ) -> Answer:
-        """Answer `question` from `hits`; `context` is an earlier question a follow-up leans on."""
+        """Answer `question` from `hits`.
+
+        `context` is an earlier question a follow-up leans on; `similarities` maps a chunk id
+        to the cosine similarity of each of its sentences with the question.
+        """
         kind = question_kind(question)
-        sentences = self._rank_sentences(question, context, kind, hits, language)
+        sentences = self._rank_sentences(question, context, kind, hits, language,
+                                         similarities or {})
         best = sentences[0] if sentences else None
         confidence = self._confidence(best)
         if best is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind)
-        text, sources = _cite(chosen)
-        if _UNKNOWN.search(chosen[0].text):
+        unknown = next((c for c in chosen if _UNKNOWN.search(c.text)), None)
+        if unknown and unknown.coverage >= max(c.coverage for c in chosen):
             # The documents say they do not know: a refusal, with their own words as reason.
+            text, sources = _cite([unknown])
             return Answer(f"{t('refusal', language)}\n\n{text}", sources, language, False,
                           confidence, list(hits))
+        text, sources = _cite(chosen)
         return Answer(text, sources, language, True, confidence, list(hits))
 
     def _rank_sentences(
         self, question: str, context: str, kind: QuestionKind, hits: Sequence[ScoredChunk],
-        asked_in: Language,
+        asked_in: Language, similarities: Mapping[str, Sequence[float]],
     ) -> list[_Sentence]:
         ranked = []
         best_fused = max((h.score for h in hits), default=1.0) or 1.0
@@ -151,7 +156,11 @@ class ExtractiveAnswerer:
             # Passages in the asker's language win ties; mixed questions may need the other.
             same_language = self.language_bonus * (language == asked_in)
             previous: set[str] = set()
-            for position, (text, keys) in enumerate(_sentences(hit.document)):
+            sentences = chunk_sentences(hit.document)
+            similarity = similarities.get(hit.document.id or "", ())
+            if len(similarity) != len(sentences):
+                similarity = [0.0] * len(sentences)  # indexed before sentence vectors existed
+            for position, (text, keys) in enumerate(sentences):
                 tokens = set(tokenize(text, language))
                 # The heading and the sentence before say what "it" refers to: half credit.
                 around = heading | previous
@@ -162,7 +171,7 @@ class ExtractiveAnswerer:
                     coverage = 0.7 * coverage + 0.3 * in_context if terms else in_context
                 fits = fits_kind(text, kind)
                 score = (coverage + self.kind_bonus * fits + 0.1 * hit.score / best_fused
-                         + same_language)
+                         + same_language + self.dense_weight * similarity[position])
                 ranked.append(_Sentence(text, hit, keys, score, coverage, position, fits,
                                         passage_coverage))
         ranked.sort(key=lambda s: s.score, reverse=True)
@@ -186,7 +195,7 @@ class ExtractiveAnswerer:
         best = ranked[0]
         chosen = [best]
         following = _next_sentence(ranked, best)
-        if following and kind != "other" and following.fits and not best.fits:
+        if following and kind != "other" and following.fits > best.fits:
             chosen.append(following)
         for sentence in ranked[1:]:
             if len(chosen) >= self.max_sentences or sentence.score < self.runner_up * best.score:
@@ -266,35 +275,6 @@ def _prefix_match(term: str, tokens: set[str]) -> bool:
     if len(term) < 4 or term[0].isdigit():
         return False
     return any(len(t) >= 4 and (t.startswith(term) or term.startswith(t)) for t in tokens)
-
-
-def _sentences(document: Document) -> list[tuple[str, tuple[str, ...]]]:
-    """Sentences of a chunk, each with the source keys of the marker group that follows it.
-
-    Knowledge paragraphs end with `[^key]` markers, so the next marker group after a
-    sentence names the sources of its paragraph.
-    """
-    parts = _MARKER_GROUP.split(chunk_body(document))
-    out = []
-    for index in range(0, len(parts), 2):
-        keys = tuple(markers(parts[index + 1])) if index + 1 < len(parts) else ()
-        for line in _lines(parts[index]):
-            out += [(s, keys) for s in split_sentences(line) if len(s) > 2]
-    return out
-
-
-def _lines(text: str) -> list[str]:
-    """Lines without Markdown markup; a line ending in ':' keeps the list that follows it."""
-    lines: list[str] = []
-    for raw in text.splitlines():
-        line = _MARKUP.sub("", raw).strip()
-        if not line or line.startswith("#"):
-            continue
-        if lines and lines[-1].endswith((":", ";")):
-            lines[-1] = f"{lines[-1]} {line}"
-        else:
-            lines.append(line)
-    return lines
 
 
 def _cite(chosen: list[_Sentence]) -> tuple[str, list[Source]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for
@@ -62,12 +64,19 @@ class Assistant:
         language = detect_language(question, default=detect_language(context) if context else "id")
         query = f"{context} {question}" if context else question
         hits = self.search(query)
-        return self._answerer.answer(question, hits, language, context=context)
+        return self._answerer.answer(question, hits, language, context=context,
+                                     similarities=self._sentence_similarities(query, hits))
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
         """The `k` best passages for `query` with their fused, keyword and dense scores."""
         self._ensure_index()
         return self.retriever.search(query, k)
+
+    def _sentence_similarities(self, query: str, hits: list[ScoredChunk]) -> dict[str, np.ndarray]:
+        """Cosine similarity of every sentence of the hits with the query (unit vectors)."""
+        vectors = self.store.sentence_vectors([h.document.id for h in hits if h.document.id])
+        query_vector = np.asarray(self.retriever.embeddings.embed_query(query))
+        return {chunk_id: rows @ query_vector for chunk_id, rows in vectors.items()}
 
     def index(
         self, paths: Sequence[Path | str] | None = None, on_file: Callable[[Path], None] | None = None

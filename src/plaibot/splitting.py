@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from langchain_core.documents import Document
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
+from plaibot.text import markers, split_sentences
+
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+_MARKER_GROUP = re.compile(r"((?:\s*\[\^[\w-]+\])+)")
+_MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)|\*\*|__|`")
 
 
 def split_documents(
@@ -52,3 +57,32 @@ def chunk_body(chunk: Document) -> str:
     if heading and text.startswith(heading):
         return text[len(heading) :].lstrip("\n")
     return text
+
+
+def chunk_sentences(document: Document) -> list[tuple[str, tuple[str, ...]]]:
+    """Sentences of a chunk, each with the source keys of the marker group that follows it.
+
+    Knowledge paragraphs end with `[^key]` markers, so the next marker group after a
+    sentence names the sources of its paragraph.
+    """
+    parts = _MARKER_GROUP.split(chunk_body(document))
+    out = []
+    for index in range(0, len(parts), 2):
+        keys = tuple(markers(parts[index + 1])) if index + 1 < len(parts) else ()
+        for line in _lines(parts[index]):
+            out += [(s, keys) for s in split_sentences(line) if len(s) > 2]
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    """Lines without Markdown markup; a line ending in ':' keeps the list that follows it."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = _MARKUP.sub("", raw).strip()
+        if not line or line.startswith("#"):
+            continue
+        if lines and lines[-1].endswith((":", ";")):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    return lines

@@ -9,25 +9,35 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
+
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from plaibot.splitting import chunk_sentences
+
 _BATCH = 1000  # well under Chroma's per-call limit
 
 
 class ChunkStore:
-    """A Chroma collection of chunks, one group of chunks per source file."""
+    """A Chroma collection of chunks, one group of chunks per source file.
+
+    A second collection holds one embedding per sentence of each chunk, so the answerer can
+    compare the question with single sentences without embedding them per request.
+    """
 
     def __init__(self, client: chromadb.ClientAPI, collection: str, embeddings: Embeddings):
+        self.embeddings = embeddings
         self.vectorstore = Chroma(
             collection_name=collection,
             embedding_function=embeddings,
             client=client,
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
+        self.sentences = client.get_or_create_collection(f"{collection}-sentences")
 
     @classmethod
     def persistent(cls, path: Path, collection: str, embeddings: Embeddings) -> ChunkStore:
@@ -55,9 +65,7 @@ class ChunkStore:
         """
         old_ids = set(self._ids_of(source))
         ids = self.add_files([(source, digest, chunks)])
-        stale = sorted(old_ids - set(ids))
-        if stale:
-            self.vectorstore.delete(ids=stale)
+        self._delete(sorted(old_ids - set(ids)))
 
     def add_files(self, files: list[tuple[str, str, list[Document]]]) -> list[str]:
         """Add the chunks of several (source, content hash, chunks) files in large batches."""
@@ -73,12 +81,40 @@ class ChunkStore:
             self.vectorstore.add_documents(
                 batch[start : start + _BATCH], ids=ids[start : start + _BATCH]
             )
+        self._add_sentences(ids, batch)
         return ids
 
+    def _add_sentences(self, chunk_ids: list[str], chunks: list[Document]) -> None:
+        ids, texts, owners = [], [], []
+        for chunk_id, chunk in zip(chunk_ids, chunks, strict=True):
+            for position, (text, _) in enumerate(chunk_sentences(chunk)):
+                ids.append(f"{chunk_id}:{position}")
+                texts.append(text)
+                owners.append({"chunk_id": chunk_id, "position": position})
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self.sentences.upsert(ids=ids[start:end], metadatas=owners[start:end],
+                                  embeddings=self.embeddings.embed_documents(texts[start:end]))
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Per chunk, its sentences' embeddings in order (one row per sentence)."""
+        if not chunk_ids:
+            return {}
+        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
+                                 include=["embeddings", "metadatas"])
+        rows: dict[str, list[tuple[int, np.ndarray]]] = {}
+        for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+            rows.setdefault(meta["chunk_id"], []).append((meta["position"], vector))
+        return {cid: np.array([v for _, v in sorted(r, key=lambda x: x[0])])
+                for cid, r in rows.items()}
+
     def remove_file(self, source: str) -> None:
-        ids = self._ids_of(source)
-        if ids:
-            self.vectorstore.delete(ids=ids)
+        self._delete(self._ids_of(source))
+
+    def _delete(self, chunk_ids: list[str]) -> None:
+        if chunk_ids:
+            self.vectorstore.delete(ids=chunk_ids)
+            self.sentences.delete(where={"chunk_id": {"$in": chunk_ids}})
 
     def all_chunks(self) -> list[Document]:
         """Every chunk with its id, for the in-memory keyword index."""

@@ -137,7 +137,7 @@ _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
 # rewards sentences holding such a thing, so these words must not also be looked for as
 # content: "What is the address of X?" is answered by "X is at Jl. ...".
 _CUE_WORDS = frozenset(
-    "tanggal date year tahun hari day jumlah number alamat address lokasi location letak "
+    "tanggal date year tahun jumlah number alamat address lokasi location letak "
     "located beralamat berlokasi terletak".split()
 )
 
@@ -172,7 +172,17 @@ _PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d", re.IGNORECASE)
 _KIND_PATTERNS = {"when": _DATE, "how_many": _NUMBER, "who": _NAME, "where": _PLACE}
 
 
-def fits_kind(sentence: str, kind: QuestionKind) -> bool:
-    """Whether a sentence holds the kind of thing the question asks for."""
+_FULL_DATE = re.compile(r"\b\d{1,2}(?:[–-]\d{1,2})? (" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+
+
+def fits_kind(sentence: str, kind: QuestionKind) -> float:
+    """How well a sentence holds the kind of thing asked for: 0, partly, or 1.
+
+    For "when", a day and month is a full answer and a bare year only part of one.
+    """
+    if kind == "when" and _FULL_DATE.search(sentence):
+        return 1.0
     pattern = _KIND_PATTERNS.get(kind)
-    return bool(pattern and pattern.search(sentence))
+    if not (pattern and pattern.search(sentence)):
+        return 0.0
+    return 0.5 if kind == "when" else 1.0
