@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -34,3 +35,28 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Address `plaibot serve` listens on.")
     port: int = Field(7860, ge=1, le=65535, description="Port `plaibot serve` listens on.")
+
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Partner sites (scheme://host[:port], comma-separated) that may embed the "
+        "widget and get chat tokens; the server's own origin is always allowed.",
+    )
+    token_secret: SecretStr | None = Field(
+        None, description="Key that signs chat tokens; random per process when unset (set it "
+        "when several workers serve the same site).")
+    token_ttl_seconds: int = Field(900, ge=30, description="How long a chat token is valid.")
+    rate_limit_per_ip: int = Field(30, ge=1, description="Requests per window per client IP.")
+    rate_limit_per_token: int = Field(20, ge=1, description="Questions per window per token.")
+    rate_window_seconds: int = Field(60, ge=1, description="Length of a rate-limit window.")
+    trusted_proxies: int = Field(
+        0, ge=0, description="Reverse proxies in front of plaibot; the client IP is read from "
+        "X-Forwarded-For that many hops from the right.")
+    max_body_bytes: int = Field(16_384, ge=1024, description="Largest accepted API request body.")
+    conversation_turns: int = Field(6, ge=1, description="Earlier questions kept per conversation.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Union
 
@@ -54,3 +58,39 @@ def context_for(question: str, history: Sequence[Turn] | None) -> str:
     if not earlier or not is_follow_up(question):
         return ""
     return earlier[-1]
+
+
+class ConversationStore:
+    """Earlier questions per conversation id, in this process's memory.
+
+    Bounded (least recently used conversations are dropped) and expiring, so an endless
+    stream of new conversations cannot exhaust memory.
+    """
+
+    def __init__(self, turns: int = 6, capacity: int = 10_000, ttl_seconds: float = 3600) -> None:
+        self.turns, self.capacity, self.ttl = turns, capacity, ttl_seconds
+        self._items: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def history(self, conversation_id: str | None) -> list[str]:
+        with self._lock:
+            item = self._items.get(conversation_id or "")
+            if item is None or time.monotonic() - item[0] > self.ttl:
+                return []
+            return list(item[1])
+
+    def add(self, conversation_id: str | None, question: str) -> str:
+        """Record `question`; returns the conversation id (a new one when unknown)."""
+        with self._lock:
+            item = self._items.get(conversation_id or "")
+            if item is None:
+                conversation_id = secrets.token_urlsafe(16)
+                questions: list[str] = []
+            else:
+                questions = item[1]
+            questions = (questions + [question])[-self.turns :]
+            self._items[conversation_id] = (time.monotonic(), questions)
+            self._items.move_to_end(conversation_id)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+            return conversation_id

@@ -48,6 +48,10 @@ STRINGS: dict[str, dict[Language, str]] = {
         "id": "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi sebentar lagi.",
         "en": "Sorry, something went wrong while answering. Please try again shortly.",
     },
+    "rate_limited": {
+        "id": "Terlalu banyak pertanyaan dalam waktu singkat. Coba lagi dalam {seconds} detik.",
+        "en": "Too many questions in a short time. Please try again in {seconds} seconds.",
+    },
     "title": {
         "id": "plaibot: tanya jawab ekosistem AI dan ekonomi kreatif Indonesia",
         "en": "plaibot: questions about Indonesia's AI and creative-economy ecosystem",

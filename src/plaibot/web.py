@@ -7,7 +7,9 @@ import logging
 import gradio as gr
 from fastapi import FastAPI
 
+from plaibot.access import AccessDenied
 from plaibot.answering import Answer
+from plaibot.api import Guard, install_api
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.i18n import EXAMPLES, STRINGS, t
@@ -44,6 +46,8 @@ def reply(assistant: Assistant, message: str, history: list) -> str:
         return format_answer(assistant.ask(message, history))
     except QuestionError as error:
         return str(error)
+    except AccessDenied as error:
+        return t("rate_limited", detect_language(message or ""), seconds=error.retry_after or 60)
     except Exception:  # the page must stay up whatever one question does
         log.exception("answering failed")
         return t("error", detect_language(message or ""))
@@ -58,16 +62,29 @@ def translations() -> gr.I18n:
                       for lang in ("id", "en")})
 
 
-def build_chat(assistant: Assistant) -> gr.Blocks:
-    """The chat page: answers with sources, bilingual examples and interface strings."""
+def build_chat(assistant: Assistant, guard: Guard | None = None) -> gr.Blocks:
+    """The chat page: answers with sources, bilingual examples and interface strings.
+
+    With a `guard`, each visitor's questions count against the per-IP rate limit.
+    """
     i18n = translations()
+
+    def respond(message: str, history: list, request: gr.Request) -> str:
+        if guard is not None and request is not None:
+            try:
+                guard.per_ip.hit(f"ip:{guard.client(request)}")
+            except AccessDenied as error:
+                return t("rate_limited", detect_language(message or ""),
+                         seconds=error.retry_after or 60)
+        return reply(assistant, message, history)
+
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=None,
                          placeholder=i18n("intro"), elem_id="plaibot-chat")
     textbox = gr.Textbox(placeholder=i18n("placeholder"), show_label=False, lines=1,
                          max_lines=6, max_length=assistant.settings.max_question_chars,
                          elem_id="plaibot-question")
     chat = gr.ChatInterface(
-        fn=lambda message, history: reply(assistant, message, history),
+        fn=respond,
         chatbot=chatbot,
         textbox=textbox,
         examples=EXAMPLES["id"] + EXAMPLES["en"],
@@ -82,17 +99,16 @@ def build_chat(assistant: Assistant) -> gr.Blocks:
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    """FastAPI app with the chat page at `/` and `GET /api/health`."""
+    """FastAPI app: the chat page at `/`, the HTTP API under `/api`, the widget at `/widget.js`."""
+    settings = settings or Settings()
     assistant = assistant or Assistant(settings)
     report = assistant.index()  # incremental: cheap when nothing changed
     log.info("index: %s", report.summary())
-    api = FastAPI(title="plaibot", version="0.1.0")
-
-    @api.get("/api/health")
-    def health() -> dict[str, object]:
-        return {"status": "ok", "chunks": assistant.store.count()}
-
-    chat = build_chat(assistant)
+    api = FastAPI(title="plaibot", version="0.1.0",
+                  description="Cited answers about Indonesia's AI and creative economy.")
+    guard = install_api(api, assistant, settings)
+    api.state.guard = guard  # operators and tests reach the access rules here
+    chat = build_chat(assistant, guard)
     return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS)
 
 

@@ -1,0 +1,118 @@
+"""Who may use the public API, and how often: origins, signed tokens, rate limits.
+
+Everything a browser is given is signed, never secret: the key stays on the server.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class AccessDenied(Exception):
+    """A request is refused; `status` is the HTTP status, `code` a stable machine word."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.retry_after = status, code, retry_after
+
+
+def normalise_origin(origin: str | None) -> str:
+    return (origin or "").strip().rstrip("/").lower()
+
+
+class TokenSigner:
+    """Short-lived tokens bound to the origin that asked for them (HMAC-SHA256)."""
+
+    def __init__(self, secret: bytes, ttl_seconds: int, clock: Callable[[], float] = time.time):
+        self._secret, self.ttl, self.clock = secret, ttl_seconds, clock
+
+    @classmethod
+    def with_secret(cls, secret: str | None, ttl_seconds: int) -> TokenSigner:
+        return cls(secret.encode() if secret else secrets.token_bytes(32), ttl_seconds)
+
+    def issue(self, origin: str) -> str:
+        claims = {"o": normalise_origin(origin), "e": int(self.clock()) + self.ttl,
+                  "n": secrets.token_hex(6)}
+        body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return f"{body}.{self._sign(body)}"
+
+    def verify(self, token: str | None, origin: str | None) -> str:
+        """The token's origin; raises `AccessDenied` when forged, expired or replayed."""
+        if not token:
+            raise AccessDenied(401, "token_missing", "A chat token is required (POST /api/session).")
+        body, _, signature = token.partition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
+            raise AccessDenied(401, "token_invalid", "The chat token is not valid.")
+        try:
+            claims = json.loads(_unb64(body))
+            bound, expires = str(claims["o"]), int(claims["e"])
+        except (ValueError, KeyError, TypeError):
+            raise AccessDenied(401, "token_invalid", "The chat token is not valid.") from None
+        if expires < self.clock():
+            raise AccessDenied(401, "token_expired", "The chat token has expired; get a new one.")
+        if bound != normalise_origin(origin):
+            raise AccessDenied(403, "token_origin", "The chat token belongs to another site.")
+        return bound
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class _Window:
+    started: float
+    count: int
+
+
+class RateLimiter:
+    """Fixed-window counters per key ("ip:1.2.3.4", "token:..."), held in this process."""
+
+    def __init__(self, limit: int, window_seconds: int, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self.clock = limit, window_seconds, clock
+        self._windows: dict[str, _Window] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> None:
+        """Count one request for `key`; raises `AccessDenied` (429) past the limit."""
+        now = self.clock()
+        with self._lock:
+            window = self._windows.get(key)
+            if window is None or now - window.started >= self.window:
+                window = self._windows[key] = _Window(now, 0)
+                self._forget_old(now)
+            window.count += 1
+            if window.count > self.limit:
+                retry = max(1, int(window.started + self.window - now + 0.999))
+                raise AccessDenied(429, "rate_limited",
+                                   f"Too many requests; try again in {retry} s.", retry)
+
+    def _forget_old(self, now: float) -> None:
+        if len(self._windows) > 10_000:  # bound memory under a flood of distinct keys
+            for key in [k for k, w in self._windows.items() if now - w.started >= self.window]:
+                del self._windows[key]
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:
+    """The client's address: the peer, or with N trusted proxies the Nth X-Forwarded-For
+    entry from the right (entries further left can be forged by the client)."""
+    if trusted_proxies and forwarded_for:
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        if hops:
+            return hops[-min(trusted_proxies, len(hops))]
+    return peer or "unknown"

@@ -1,0 +1,230 @@
+"""The public HTTP API: chat (JSON and server-sent events), sessions, health, the widget.
+
+Every request is treated as hostile: bodies are capped, origins checked, tokens verified
+and every caller rate-limited before the assistant does any work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from plaibot.access import AccessDenied, RateLimiter, TokenSigner, client_ip, normalise_origin
+from plaibot.answering import Answer
+from plaibot.assistant import Assistant, QuestionError
+from plaibot.config import Settings
+from plaibot.conversation import ConversationStore
+
+log = logging.getLogger(__name__)
+
+WIDGET = Path(__file__).resolve().parents[2] / "ui" / "widget" / "widget.js"
+
+
+class ChatRequest(BaseModel):
+    question: str = Field(..., description="The question, in Indonesian or English.")
+    conversation_id: str | None = Field(
+        None, max_length=64, description="From an earlier answer, so follow-ups are understood.")
+    language: Literal["id", "en"] | None = Field(
+        None, description="Language of the page; the answer follows the question's language.")
+
+
+class SourceOut(BaseModel):
+    number: int
+    title: str
+    address: str
+    date: str
+    snippet: str
+    score: float
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    text: str
+    sources: list[SourceOut]
+    language: Literal["id", "en"]
+    grounded: bool
+
+
+class SessionResponse(BaseModel):
+    token: str
+    expires_in: int
+
+
+class Guard:
+    """The access rules of one server: allowed origins, token signer and rate limiters."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.origins = {normalise_origin(o) for o in settings.allowed_origins}
+        secret = settings.token_secret.get_secret_value() if settings.token_secret else None
+        self.tokens = TokenSigner.with_secret(secret, settings.token_ttl_seconds)
+        self.per_ip = RateLimiter(settings.rate_limit_per_ip, settings.rate_window_seconds)
+        self.per_token = RateLimiter(settings.rate_limit_per_token, settings.rate_window_seconds)
+
+    def client(self, request: Request) -> str:
+        peer = request.client.host if request.client else None
+        return client_ip(peer, request.headers.get("x-forwarded-for"),
+                         self.settings.trusted_proxies)
+
+    def allowed_origin(self, request: Request) -> str:
+        """The request's Origin when it is a partner site or this server itself."""
+        origin = normalise_origin(request.headers.get("origin"))
+        own = normalise_origin(f"{request.url.scheme}://{request.headers.get('host', '')}")
+        if not origin or (origin not in self.origins and origin != own):
+            raise AccessDenied(403, "origin_not_allowed",
+                               "This site is not allowed to use the plaibot API.")
+        return origin
+
+
+class BodyLimit:
+    """Refuse API bodies larger than `limit` bytes with 413, without reading them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int, prefix: str = "/api/") -> None:
+        self.app, self.limit, self.prefix = app, limit, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.limit:
+            await _too_large(self.limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise AccessDenied(413, "body_too_large", f"Request body over {self.limit} bytes.")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return _error(413, "body_too_large", f"Request body over {limit} bytes.")
+
+
+def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+
+
+def answer_payload(answer: Answer, conversation_id: str) -> dict[str, object]:
+    return {
+        "conversation_id": conversation_id,
+        "text": answer.text,
+        "sources": [vars(s) for s in answer.sources],
+        "language": answer.language,
+        "grounded": answer.grounded,
+    }
+
+
+def sse(event: str, data: dict[str, object]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_answer(payload: dict[str, object]) -> Iterator[str]:
+    """`token` events word by word, then `sources`, then `done`."""
+    for piece in re.findall(r"\s*\S+", str(payload["text"])):
+        yield sse("token", {"text": piece})
+    yield sse("sources", {"sources": payload["sources"]})
+    yield sse("done", {key: payload[key] for key in ("conversation_id", "language", "grounded")})
+
+
+def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard:
+    """Add the `/api` routes, the widget, CORS, CSP and body limits to `app`."""
+    guard = Guard(settings)
+    conversations = ConversationStore(turns=settings.conversation_turns)
+
+    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        guard.tokens.verify(token, request.headers.get("origin"))
+        guard.per_ip.hit(f"ip:{guard.client(request)}")
+        guard.per_token.hit(f"token:{token}")
+        if len(body.question) > settings.max_question_chars:
+            raise AccessDenied(422, "question_too_long",
+                               f"The question is over {settings.max_question_chars} characters.")
+        history = conversations.history(body.conversation_id)
+        answer = assistant.ask(body.question, history)
+        conversation_id = conversations.add(body.conversation_id, body.question)
+        return answer_payload(answer, conversation_id)
+
+    @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
+    def session(request: Request) -> dict[str, object]:
+        """A short-lived chat token for the calling site (its Origin must be allowed)."""
+        origin = guard.allowed_origin(request)
+        guard.per_ip.hit(f"ip:{guard.client(request)}")
+        return {"token": guard.tokens.issue(origin), "expires_in": guard.tokens.ttl}
+
+    @app.post("/api/chat", response_model=ChatResponse, tags=["chat"])
+    def chat(request: Request, body: ChatRequest) -> dict[str, object]:
+        """Answer one question with its sources (`Authorization: Bearer <token>`)."""
+        return ask(request, body)
+
+    @app.post("/api/chat/stream", tags=["chat"],
+              responses={200: {"content": {"text/event-stream": {}},
+                               "description": "Events: token, sources, error, done."}})
+    def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
+        """The same answer as server-sent events: `token`… `sources` `done` (or `error`)."""
+        payload = ask(request, body)
+        return StreamingResponse(stream_answer(payload), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @app.get("/api/health", tags=["operations"])
+    def health() -> dict[str, object]:
+        return {"status": "ok", "chunks": assistant.store.count()}
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        return FileResponse(WIDGET, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=300"})
+
+    @app.exception_handler(AccessDenied)
+    async def denied(_: Request, error: AccessDenied) -> JSONResponse:
+        return _error(error.status, error.code, str(error), error.retry_after)
+
+    @app.exception_handler(QuestionError)
+    async def bad_question(_: Request, error: QuestionError) -> JSONResponse:
+        return _error(422, "invalid_question", str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return _error(422, "invalid_request", f"{where or 'body'}: {first.get('msg', 'invalid')}")
+
+    frame_ancestors = " ".join(["'self'", *sorted(guard.origins)])
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {frame_ancestors}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=sorted(guard.origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization"],
+        max_age=600,
+    )
+    return guard
