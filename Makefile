@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
 
-.PHONY: install index run test eval bench clean
+.PHONY: install index run test eval bench widget-size clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ eval: install
 	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare
 	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge
 	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --against-knowledge
+
+widget-size: install
+	$(BIN)/python benchmarks/widget_size.py
+
+bench: widget-size
 
 clean:
 	rm -rf $(VENV) .plaibot .pytest_cache

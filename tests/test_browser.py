@@ -1,64 +1,15 @@
 """The public chat page in headless Chromium, as a visitor uses it."""
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import KNOWLEDGE
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "PLAIBOT_INDEX_DIR": str(tmp_path_factory.mktemp("web-index")),
-           "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE), "GRADIO_ANALYTICS_ENABLED": "False"}
-    process = subprocess.Popen([sys.executable, "-m", "plaibot.cli", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/health", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(process.stdout.read().decode())
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("server did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
+def server(live_server):
+    return live_server
 
 
 def ask(page, question: str) -> None:

@@ -120,8 +120,11 @@ def _too_large(limit: int) -> JSONResponse:
 
 
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
+    error: dict[str, object] = {"code": code, "message": message}
+    if retry_after:
+        error["retry_after"] = retry_after
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+    return JSONResponse({"error": error}, status, headers=headers)
 
 
 def answer_payload(answer: Answer, conversation_id: str) -> dict[str, object]:
@@ -225,6 +228,7 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         allow_origins=sorted(guard.origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", "Authorization"],
+        expose_headers=["Retry-After"],
         max_age=600,
     )
     return guard

@@ -1,0 +1,122 @@
+"""The partner widget on a page from another origin, in headless Chromium."""
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+DEMO = ROOT / "ui" / "demo" / "index.html"
+WIDGET = ROOT / "ui" / "widget" / "widget.js"
+
+
+class _DemoHandler(http.server.BaseHTTPRequestHandler):
+    def __init__(self, *args, page: bytes, **kwargs):
+        self.page = page
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def partner_site(live_server, partner_port):
+    """The demo partner page on its own origin, loading the widget from plaibot's."""
+    page = DEMO.read_text(encoding="utf-8").replace("__PLAIBOT_ORIGIN__", live_server).encode()
+    handler = functools.partial(_DemoHandler, page=page)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", partner_port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{partner_port}/"
+    server.shutdown()
+
+
+def host_styles(page):
+    return page.evaluate("""() => {
+        const s = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        return {button: s('#host-button', 'backgroundColor'), size: s('#host-text', 'fontSize'),
+                color: s('#host-text', 'color'), textarea: s('#host-textarea', 'display')};
+    }""")
+
+
+def active_class(page):
+    return page.evaluate("""() => {
+        const root = document.querySelector('#plaibot-widget').shadowRoot;
+        return root.activeElement ? root.activeElement.className : '';
+    }""")
+
+
+def test_partner_page_keyboard_question_streams_cited_answer(browser, partner_site, live_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    streams = []
+    page.on("response", lambda r: streams.append(r) if r.url.endswith("/api/chat/stream") else None)
+    page.goto(partner_site)
+    before = host_styles(page)
+    launcher = page.locator("button.plaibot-launcher")
+    launcher.wait_for()
+    assert launcher.get_attribute("aria-label")
+
+    launcher.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("[role=dialog]").is_visible()
+    assert "plaibot-input" in active_class(page)  # focus moved into the dialog
+
+    page.keyboard.type("Kapan Hetero Space Banyumas dibuka?")
+    page.keyboard.press("Enter")
+    answer = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
+    answer.wait_for(timeout=60_000)
+    assert "16 Desember 2022" in answer.inner_text()
+    assert streams and streams[0].headers["content-type"].startswith("text/event-stream")
+    link = answer.locator(".plaibot-sources a").first
+    assert link.get_attribute("href").startswith("https://")
+    assert link.get_attribute("target") == "_blank"
+    assert "16 Desember 2022" in page.locator(".plaibot-live").inner_text()
+
+    page.keyboard.press("Escape")
+    assert not page.locator("[role=dialog]").is_visible()
+    assert "plaibot-launcher" in active_class(page)  # focus came back to the launcher
+    assert host_styles(page) == before == {
+        "button": "rgb(255, 105, 180)", "size": "22px", "color": "rgb(200, 0, 0)",
+        "textarea": "none"}
+    if (shots := Path(ROOT / "docs")).exists():
+        launcher.click()
+        page.screenshot(path=str(shots / "widget.png"))
+    page.close()
+
+
+def test_widget_survives_navigation_and_has_a_js_api(browser, partner_site):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(partner_site)
+    page.locator("button.plaibot-launcher").wait_for()
+    page.evaluate("window.plaibot.open()")
+    dialog = page.locator("[role=dialog]").bounding_box()
+    assert dialog["width"] >= 389 and dialog["height"] >= 843  # full screen on a phone
+    page.locator("textarea.plaibot-input").fill("Where is Hetero Space Solo?")
+    page.locator("button.plaibot-send").click()
+    page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last.wait_for(timeout=60_000)
+    page.reload()
+    page.locator(".plaibot-msg.plaibot-user").first.wait_for()
+    assert "Urip Sumoharjo" in page.locator(".plaibot-msg.plaibot-bot").last.inner_text()
+    page.evaluate("window.plaibot.setLanguage('en')")
+    assert page.locator("textarea.plaibot-input").get_attribute("placeholder").startswith("Type")
+    page.evaluate("window.plaibot.reset()")
+    assert page.locator(".plaibot-msg").count() == 0
+    page.close()
+
+
+def test_widget_loader_is_small():
+    import gzip
+
+    assert len(gzip.compress(WIDGET.read_bytes(), 9)) < 15 * 1024
+    source = WIDGET.read_text()
+    for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert unsafe not in source
