@@ -76,8 +76,9 @@ _UNKNOWN = re.compile(
 )
 # Sentences that announce a disagreement; the claims follow in the same paragraph.
 _DISAGREE = re.compile(
-    r"berbeda(-beda)? antarsumber|dilaporkan berbeda|tidak seragam|pun berbeda|"
-    r"sources (disagree|differ)|\bdiffer(s)? (across|between|among)|reported differently",
+    r"berbeda(-beda)? antarsumber|dilaporkan berbeda|tidak seragam|(pun|juga) berbeda\.|"
+    r"sources (disagree|differ|give different|describe)|\b(also )?differ\.|"
+    r"reported differently",
     re.IGNORECASE,
 )
 
@@ -147,7 +148,7 @@ class ExtractiveAnswerer:
             terms = self._weights(content_tokens(question, language))
             context_terms = {
                 term: 0.5 * weight
-                for term, weight in self._weights(tokenize(context, language)).items()
+                for term, weight in self._weights(tokenize(context, language, question=True)).items()
                 if term not in terms
             }
             heading = set(tokenize(hit.document.metadata.get("heading", ""), language))
@@ -206,31 +207,55 @@ class ExtractiveAnswerer:
 
 
 def _repeats(sentence: str, earlier: str) -> bool:
-    """Whether `sentence` says what `earlier` says: same figures and mostly the same words.
+    """Whether `sentence` says what `earlier` says: the same figures, or mostly the same words.
 
     Documents restate a claim in several places; a second copy would crowd out a
     different claim (such as the other side of a disagreement).
     """
     new, old = set(words(sentence)), set(words(earlier))
     figures = {w for w in new if w[0].isdigit()}
-    if figures and not figures <= old:
-        return False
+    if figures:
+        return figures <= old
     return len(new & old) / max(len(new | old), 1) > 0.45
 
 
+# Counts and amounts, not years: a year is shared by too many unrelated claims.
+_FIGURE = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.,]*")
+
+
 def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence]) -> list[_Sentence]:
-    """Where a chosen sentence announces that sources disagree, give every claim that
-    follows it in its paragraph (same markers), so both sides are shown with their sources."""
+    """Where sources disagree about what was chosen, give every side with its source.
+
+    A chosen sentence inside a paragraph that announces a disagreement brings the whole
+    paragraph; so does a retrieved disagreement paragraph that repeats a chosen figure.
+    """
     out: list[_Sentence] = []
     for sentence in chosen:
-        group = [sentence]
-        if _DISAGREE.search(sentence.text):
-            following = _next_sentence(ranked, sentence)
-            while following and following.source_keys == sentence.source_keys and len(group) < 5:
-                group.append(following)
-                following = _next_sentence(ranked, following)
-        out += [s for s in group if not any(s.text == o.text for o in out)]
+        paragraph = _paragraph(ranked, sentence)
+        group = paragraph if _DISAGREE.search(paragraph[0].text) else [sentence]
+        out += [s for s in group[:5] if not any(s.text == o.text for o in out)]
+    if len(out) == len(chosen):
+        figures = {w for s in chosen for w in words(s.text) if _FIGURE.fullmatch(w)}
+        for candidate in ranked:
+            if candidate.coverage < 0.5 * chosen[0].coverage:
+                continue
+            paragraph = _paragraph(ranked, candidate)
+            if _DISAGREE.search(paragraph[0].text) and figures & set(words(candidate.text)):
+                return out[:1] + [s for s in paragraph[:5] if s.text != out[0].text]
     return out
+
+
+def _paragraph(ranked: list[_Sentence], sentence: _Sentence) -> list[_Sentence]:
+    """The sentences of `sentence`'s paragraph (neighbours citing the same sources), in order."""
+    same = {s.position: s for s in ranked
+            if s.chunk is sentence.chunk and s.source_keys == sentence.source_keys}
+    first = sentence.position
+    while first - 1 in same:
+        first -= 1
+    last = sentence.position
+    while last + 1 in same:
+        last += 1
+    return [same[p] for p in range(first, last + 1)]
 
 
 def _next_sentence(ranked: list[_Sentence], sentence: _Sentence) -> _Sentence | None:

@@ -47,7 +47,7 @@ def _text_of(content: object) -> str:
 
 def is_follow_up(question: str) -> bool:
     """Short questions, or ones that point back ("kapan dibuka?", "where is it?")."""
-    content = max(len(tokenize(question, language)) for language in LANGUAGES)
+    content = max(len(tokenize(question, language, question=True)) for language in LANGUAGES)
     points_back = any(w in _REFERRING or (w.endswith("nya") and len(w) > 4) for w in words(question))
     return content <= 2 or points_back
 

@@ -16,7 +16,7 @@ def query_tokens(text: str) -> list[str]:
     and an English stem rarely collides with an Indonesian one."""
     merged: dict[str, None] = {}
     for language in LANGUAGES:
-        merged.update(dict.fromkeys(tokenize(text, language)))
+        merged.update(dict.fromkeys(tokenize(text, language, question=True)))
     return list(merged)
 
 

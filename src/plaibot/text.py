@@ -53,6 +53,9 @@ _SENTENCE_END = re.compile(
 
 _STEMMERS = {"id": Stemmer.Stemmer("indonesian"), "en": Stemmer.Stemmer("english")}
 _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
+# Questions drop both lists: they mix the languages, and an English "the" or "of" would
+# otherwise match English titles quoted inside Indonesian documents.
+_QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL
 
 
 def strip_markers(text: str) -> str:
@@ -104,9 +107,12 @@ def _stem(token: str, language: Language) -> str:
     return _STEMMERS[language].stemWord(token)
 
 
-def tokenize(text: str, language: Language) -> list[str]:
-    """Content tokens for keyword search: stopwords dropped, words stemmed per language."""
-    stopwords = _STOPWORDS[language]
+def tokenize(text: str, language: Language, *, question: bool = False) -> list[str]:
+    """Content tokens for keyword search: stopwords dropped, words stemmed per language.
+
+    `question=True` drops the stopwords of both languages (see `_QUESTION_STOPWORDS`).
+    """
+    stopwords = _QUESTION_STOPWORDS if question else _STOPWORDS[language]
     out = []
     for token in words(text):
         if token in stopwords or (len(token) == 1 and not token.isdigit()):
@@ -145,7 +151,7 @@ _CUE_WORDS = frozenset(
 def content_tokens(question: str, language: Language) -> list[str]:
     """`tokenize` without the words that only name the kind of answer wanted."""
     kept = " ".join(w for w in words(question) if w not in _CUE_WORDS)
-    return tokenize(kept, language)
+    return tokenize(kept, language, question=True)
 
 
 def question_kind(question: str) -> QuestionKind:
