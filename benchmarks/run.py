@@ -1,0 +1,320 @@
+"""`make bench`: plaibot's speed on this machine, beside the plain LangChain RAG chain.
+
+Prints Markdown tables and writes `benchmarks/results/latest.json`. Everything runs on
+loopback and every load level is bounded in time and request count. `--quick` runs tiny
+sizes (the test suite uses it as a smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)} if ordered else {}
+
+
+def questions(limit: int) -> list[str]:
+    from plaibot.golden import load_golden
+
+    items = load_golden(ROOT / "tests" / "golden" / "ecosystem.yaml")
+    return [i.question for i in items if not i.history][:limit]
+
+
+def timed(fn, items) -> list[float]:
+    samples = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+# --- in-process: plaibot against the plain LangChain chain -------------------------------
+
+def plain_chain(store):
+    """The chain most projects ship: Chroma dense top-k with the same embedder, then a
+    trivial answer step that returns the best passage."""
+    retriever = store.vectorstore.as_retriever(search_kwargs={"k": 5})
+
+    def answer(question: str) -> str:
+        documents = retriever.invoke(question)
+        return documents[0].page_content if documents else ""
+
+    return retriever, answer
+
+
+def bench_in_process(assistant, asked: list[str], rounds: int) -> dict[str, object]:
+    _, chain_answer = plain_chain(assistant.store)
+    forget = assistant.retriever.embeddings.forget_queries
+    for q in asked:  # warm both: model loaded, keyword snapshot built
+        assistant.ask(q)
+        chain_answer(q)
+    plaibot_ms, chain_ms = [], []
+    for _ in range(rounds):  # interleaved, so both see the same machine load
+        forget()  # every question is new to both: each pays for its query embedding
+        plaibot_ms += timed(assistant.ask, asked)
+        forget()
+        chain_ms += timed(chain_answer, asked)
+    ours, theirs = percentiles(plaibot_ms), percentiles(chain_ms)
+    return {"plaibot": ours, "plain_chain": theirs,
+            "p50_ratio": round(theirs["p50"] / ours["p50"], 2), "questions": len(asked) * rounds}
+
+
+def bench_recall(limit: int) -> list[dict[str, object]]:
+    """recall@5 of plaibot's hybrid retrieval and of the plain dense chain on the tuning sets."""
+    from plaibot import Settings
+    from plaibot.evaluate import load_squad, passage_assistant
+
+    rows = []
+    for name in ("idk_mrc_valid.json", "xquad_en_dev.json"):
+        if not (EVAL / name).exists():
+            continue
+        eval_set = load_squad(EVAL / name)
+        eval_set.questions = [q for q in eval_set.questions if not q.impossible][:limit]
+        assistant = passage_assistant(eval_set, Settings())
+        retriever, _ = plain_chain(assistant.store)
+        ours = theirs = 0
+        for q in eval_set.questions:
+            ours += q.passage in {h.document.metadata["source"] for h in assistant.search(q.question)}
+            theirs += q.passage in {d.metadata["source"] for d in retriever.invoke(q.question)}
+        n = len(eval_set.questions)
+        rows.append({"set": name, "questions": n, "plaibot_recall5": round(ours / n, 4),
+                     "plain_chain_recall5": round(theirs / n, 4)})
+    return rows
+
+
+# --- over HTTP --------------------------------------------------------------------------
+
+def start_server(index_dir: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PLAIBOT_INDEX_DIR": index_dir,
+           "PLAIBOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+           "PLAIBOT_RATE_LIMIT_PER_IP": "1000000", "PLAIBOT_RATE_LIMIT_PER_TOKEN": "1000000",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def first_answer(base: str, deadline: float) -> float:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        while time.perf_counter() < deadline:
+            try:
+                token = (await client.post("/api/session", headers={"Origin": base})).json()["token"]
+                reply = await client.post("/api/chat", json={"question": "Apa itu PL(AI)GROUND?"},
+                                          headers={"Origin": base, "Authorization": f"Bearer {token}"})
+                if reply.status_code == 200:
+                    return time.perf_counter()
+            except (httpx.HTTPError, KeyError, ValueError):
+                pass
+            await asyncio.sleep(0.05)
+    raise TimeoutError("server did not answer")
+
+
+async def load_level(base: str, asked: list[str], clients: int, seconds: float,
+                     max_requests: int) -> dict[str, object]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        token = (await client.post("/api/session", headers={"Origin": base})).json()["token"]
+        headers = {"Origin": base, "Authorization": f"Bearer {token}"}
+        latencies: list[float] = []
+        errors = 0
+        sent = 0
+        stop = time.perf_counter() + seconds
+
+        async def worker(offset: int) -> None:
+            nonlocal errors, sent
+            i = offset
+            while time.perf_counter() < stop and sent < max_requests:
+                sent += 1
+                started = time.perf_counter()
+                try:
+                    reply = await client.post("/api/chat", headers=headers,
+                                              json={"question": asked[i % len(asked)]})
+                    ok = reply.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                else:
+                    errors += 1
+                i += clients
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(clients)))
+        elapsed = time.perf_counter() - began
+    done = len(latencies) + errors
+    return {"clients": clients, "requests": done, "answers_per_s": round(len(latencies) / elapsed, 1),
+            "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies)}
+
+
+def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests: int,
+               port: int = 8791) -> dict[str, object]:
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as index_dir:
+        # First start builds the index; the cold start is measured on a second start.
+        server = start_server(index_dir, port)
+        try:
+            asyncio.run(first_answer(base, time.perf_counter() + 300))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        started = time.perf_counter()
+        server = start_server(index_dir, port)
+        try:
+            cold = asyncio.run(first_answer(base, time.perf_counter() + 120)) - started
+            rows = [asyncio.run(load_level(base, asked, c, seconds, max_requests)) for c in levels]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {"cold_start_s": round(cold, 2), "levels": rows}
+
+
+# --- indexing at growing sizes (each in its own process, for peak memory) --------------
+
+def corpus_chunks(multiple: int, base_chunks: int) -> list:
+    """`multiple` × the knowledge base's chunk count, built from the tuning sets' passages
+    (repeated with a copy number when the sets run out)."""
+    from langchain_core.documents import Document
+
+    from plaibot.evaluate import load_squad
+    from plaibot.text import detect_language
+
+    passages = []
+    for name in ("idk_mrc_valid.json", "xquad_en_dev.json"):
+        if (EVAL / name).exists():
+            passages += [p.page_content for p in load_squad(EVAL / name).passages.values()]
+    if not passages:
+        passages = [(ROOT / "README.md").read_text()]
+    wanted = multiple * base_chunks
+    return [Document(page_content=f"{passages[i % len(passages)]} (#{i // len(passages)})",
+                     metadata={"language": detect_language(passages[i % len(passages)]),
+                               "title": f"passage {i}"})
+            for i in range(wanted)]
+
+
+def index_child(multiple: int, asked: list[str]) -> dict[str, object]:
+    """Runs in a child process: index one corpus size and time queries against it."""
+    from plaibot import Assistant, Settings
+    from plaibot.embeddings import default_embeddings
+    from plaibot.loaders import file_hash
+    from plaibot.store import ChunkStore
+
+    default_embeddings()  # load the model before the clock starts
+    with tempfile.TemporaryDirectory() as index_dir:
+        settings = Settings(index_dir=Path(index_dir), knowledge_dir=ROOT / "knowledge")
+        started = time.perf_counter()
+        if multiple == 1:
+            assistant = Assistant(settings)
+            chunks = assistant.index().chunks
+        else:
+            store = ChunkStore.persistent(Path(index_dir), "bench", default_embeddings())
+            docs = corpus_chunks(multiple, base_chunks=int(os.environ["PLAIBOT_BENCH_BASE"]))
+            files = [(f"passage-{n}", file_hash(d.page_content.encode()), [d])
+                     for n, d in enumerate(docs)]
+            store.add_files(files)
+            chunks = len(docs)
+            assistant = Assistant(settings, store=store)
+        seconds = time.perf_counter() - started
+        assistant.retriever.refresh()
+        for q in asked:
+            assistant.ask(q)
+        assistant.retriever.embeddings.forget_queries()
+        query_ms = timed(assistant.ask, asked)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"corpus": f"{multiple}x", "chunks": chunks, "index_s": round(seconds, 1),
+            "chunks_per_s": round(chunks / seconds, 1), "peak_rss_mb": round(peak_mb),
+            "query_p50_ms": percentiles(query_ms)["p50"]}
+
+
+def bench_indexing(multiples: list[int], asked: list[str]) -> list[dict[str, object]]:
+    rows, base = [], None
+    for multiple in multiples:
+        env = {**os.environ, "PLAIBOT_BENCH_BASE": str(base or 0)}
+        out = subprocess.run([sys.executable, __file__, "--child-index", str(multiple),
+                              "--questions", str(len(asked))],
+                             env=env, capture_output=True, text=True, timeout=3600, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        base = base or rows[0]["chunks"]
+    return rows
+
+
+# --- report -----------------------------------------------------------------------------
+
+def table(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "(nothing measured)"
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
+    parser.add_argument("--json", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--child-index", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--questions", type=int, default=100)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.child_index:
+        print(json.dumps(index_child(args.child_index, questions(args.questions))))
+        return
+
+    quick = args.quick
+    asked = questions(20 if quick else args.questions)
+    results: dict[str, object] = {"machine": {"cpus": os.cpu_count()}, "quick": quick}
+
+    from plaibot import Assistant, Settings
+
+    with tempfile.TemporaryDirectory() as index_dir:
+        assistant = Assistant(Settings(index_dir=Path(index_dir)))
+        assistant.index()
+        results["in_process"] = bench_in_process(assistant, asked, rounds=1 if quick else 5)
+    results["recall"] = bench_recall(limit=30 if quick else 10_000)
+    results["http"] = bench_http(asked, [1, 4] if quick else [1, 8, 32, 128],
+                                 seconds=2 if quick else 10, max_requests=50 if quick else 5000)
+    results["indexing"] = bench_indexing([1, 2] if quick else [1, 10, 100], asked[:10])
+
+    in_process = results["in_process"]
+    print("## Answer latency in-process (warm, ms)\n")
+    print(table([{"answerer": "plaibot (hybrid + extractive)", **in_process["plaibot"]},
+                 {"answerer": "plain LangChain chain (dense top-5)", **in_process["plain_chain"]}]))
+    print(f"\nplain chain p50 / plaibot p50 = {in_process['p50_ratio']}\n")
+    print("## Retrieval recall@5 on the tuning sets\n")
+    print(table(results["recall"]))
+    print(f"\n## Over HTTP (/api/chat on loopback); cold start {results['http']['cold_start_s']} s\n")
+    print(table(results["http"]["levels"]))
+    print("\n## Indexing and query latency by corpus size\n")
+    print(table(results["indexing"]))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"\n(written to {args.json})")
+
+
+if __name__ == "__main__":
+    main()
