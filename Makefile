@@ -35,7 +35,8 @@ eval: install
 widget-size: install
 	$(BIN)/python benchmarks/widget_size.py
 
-bench: widget-size
+bench: install widget-size
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .plaibot .pytest_cache

@@ -171,8 +171,17 @@ async def load_level(base: str, asked: list[str], clients: int, seconds: float,
             "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies)}
 
 
-def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests: int,
-               port: int = 8791) -> dict[str, object]:
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_http(asked: list[str], levels: list[int], seconds: float,
+               max_requests: int) -> dict[str, object]:
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as index_dir:
         # First start builds the index; the cold start is measured on a second start.

@@ -78,7 +78,7 @@ _UNKNOWN = re.compile(
 _DISAGREE = re.compile(
     r"berbeda(-beda)? antarsumber|dilaporkan berbeda|tidak seragam|(pun|juga) berbeda\.|"
     r"sources (disagree|differ|give different|describe)|\b(also )?differ\.|"
-    r"reported differently",
+    r"reported differently|belum terkonfirmasi|not (been )?confirmed|unconfirmed",
     re.IGNORECASE,
 )
 
@@ -124,11 +124,14 @@ class ExtractiveAnswerer:
         sentences = self._rank_sentences(question, context, kind, hits, language,
                                          similarities or {})
         best = sentences[0] if sentences else None
-        confidence = self._confidence(best)
-        if best is None or confidence < self.min_confidence:
+        # The best-supported sentence in any language decides whether to answer; the
+        # asker's language only decides which sentences are quoted.
+        strongest = max(sentences[:20], key=self._confidence, default=None)
+        confidence = self._confidence(strongest) if strongest else 0.0
+        if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind)
-        unknown = next((c for c in chosen if _UNKNOWN.search(c.text)), None)
+        unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)), None)
         if unknown and unknown.coverage >= max(c.coverage for c in chosen):
             # The documents say they do not know: a refusal, with their own words as reason.
             text, sources = _cite([unknown])
@@ -182,9 +185,7 @@ class ExtractiveAnswerer:
         return {term: self.term_weight(term) for term in terms}
 
     @staticmethod
-    def _confidence(best: _Sentence | None) -> float:
-        if best is None:
-            return 0.0
+    def _confidence(best: _Sentence) -> float:
         # Weights fitted on the golden set against the tuning sets' questions (out of
         # scope here): dense similarity separates them best, coverage guards paraphrase.
         return (0.25 * best.passage_coverage + 0.2 * best.coverage

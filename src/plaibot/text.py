@@ -143,7 +143,8 @@ _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
 # rewards sentences holding such a thing, so these words must not also be looked for as
 # content: "What is the address of X?" is answered by "X is at Jl. ...".
 _CUE_WORDS = frozenset(
-    "tanggal date year tahun jumlah number alamat address lokasi location letak "
+    "tanggal date year tahun jumlah number alamat address lokasi location letak lama waktu "
+    "long durasi duration "
     "located beralamat berlokasi terletak".split()
 )
 
@@ -178,17 +179,25 @@ _PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d", re.IGNORECASE)
 _KIND_PATTERNS = {"when": _DATE, "how_many": _NUMBER, "who": _NAME, "where": _PLACE}
 
 
-_FULL_DATE = re.compile(r"\b\d{1,2}(?:[–-]\d{1,2})? (" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+_FULL_DATE = re.compile(
+    r"\b\d{1,2}(?:[–-]\d{1,2})? (" + "|".join(_MONTHS) + r")\b"
+    r"|\b(akhir|awal|pertengahan|end of|beginning of|start of|middle of|mid-)\s?(tahun )?(19|20)\d\d",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d.,]))\d[\d.,]*")
 
 
 def fits_kind(sentence: str, kind: QuestionKind) -> float:
     """How well a sentence holds the kind of thing asked for: 0, partly, or 1.
 
-    For "when", a day and month is a full answer and a bare year only part of one.
+    For "when", a day and month (or "end of 2025") is a full answer and a bare year only part
+    of one; for "how many", a year is only part of an answer.
     """
     if kind == "when" and _FULL_DATE.search(sentence):
+        return 1.0
+    if kind == "how_many" and _COUNT.search(sentence):
         return 1.0
     pattern = _KIND_PATTERNS.get(kind)
     if not (pattern and pattern.search(sentence)):
         return 0.0
-    return 0.5 if kind == "when" else 1.0
+    return 0.5 if kind in ("when", "how_many") else 1.0
