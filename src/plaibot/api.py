@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plaibot.access import AccessDenied, RateLimiter, TokenSigner, client_ip, normalise_origin
-from plaibot.answering import Answer
+from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
@@ -39,19 +39,10 @@ class ChatRequest(BaseModel):
         None, description="Language of the page; the answer follows the question's language.")
 
 
-class SourceOut(BaseModel):
-    number: int
-    title: str
-    address: str
-    date: str
-    snippet: str
-    score: float
-
-
 class ChatResponse(BaseModel):
     conversation_id: str
     text: str
-    sources: list[SourceOut]
+    sources: list[Source]  # pydantic validates the dataclass as it is
     language: Literal["id", "en"]
     grounded: bool
 
