@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -154,18 +156,17 @@ class ExtractiveAnswerer:
                 for term, weight in self._weights(tokenize(context, language, question=True)).items()
                 if term not in terms
             }
-            heading = set(tokenize(hit.document.metadata.get("heading", ""), language))
-            passage = set(tokenize(hit.document.page_content, language))
+            parsed = _parse(hit.document, language)
+            heading, passage = parsed.heading, parsed.tokens
             passage_coverage = _coverage({**context_terms, **terms}, passage, set())
             # Passages in the asker's language win ties; mixed questions may need the other.
             same_language = self.language_bonus * (language == asked_in)
-            previous: set[str] = set()
-            sentences = chunk_sentences(hit.document)
+            previous: frozenset[str] = frozenset()
+            sentences = parsed.sentences
             similarity = similarities.get(hit.document.id or "", ())
             if len(similarity) != len(sentences):
                 similarity = [0.0] * len(sentences)  # indexed before sentence vectors existed
-            for position, (text, keys) in enumerate(sentences):
-                tokens = set(tokenize(text, language))
+            for position, (text, keys, tokens) in enumerate(sentences):
                 # The heading and the sentence before say what "it" refers to: half credit.
                 around = heading | previous
                 previous = tokens
@@ -205,6 +206,39 @@ class ExtractiveAnswerer:
             if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
         return _with_disagreements(chosen, ranked)
+
+
+@dataclass(frozen=True)
+class _ParsedChunk:
+    heading: frozenset[str]
+    tokens: frozenset[str]
+    sentences: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]
+
+
+_PARSED: OrderedDict[tuple[str, str], _ParsedChunk] = OrderedDict()
+_PARSED_LIMIT = 5000
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse(document: Document, language: Language) -> _ParsedChunk:
+    """A chunk's sentences and tokens, computed once per chunk: chunk ids name their
+    content, so a cached parse never goes stale (chunks without an id are not cached)."""
+    key = (document.id or "", language)
+    cached = _PARSED.get(key) if key[0] else None
+    if cached is not None:
+        return cached
+    parsed = _ParsedChunk(
+        heading=frozenset(tokenize(document.metadata.get("heading", ""), language)),
+        tokens=frozenset(tokenize(document.page_content, language)),
+        sentences=tuple((text, keys, frozenset(tokenize(text, language)))
+                        for text, keys in chunk_sentences(document)),
+    )
+    if key[0]:
+        with _PARSED_LOCK:
+            _PARSED[key] = parsed
+            if len(_PARSED) > _PARSED_LIMIT:
+                _PARSED.popitem(last=False)
+    return parsed
 
 
 def _repeats(sentence: str, earlier: str) -> bool:

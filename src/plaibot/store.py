@@ -7,6 +7,8 @@ metadata, so the store never disagrees with a separate manifest.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 from plaibot.splitting import chunk_sentences
 
 _BATCH = 1000  # well under Chroma's per-call limit
+_SENTENCE_CACHE = 20_000  # chunks whose sentence vectors stay in memory
 
 
 class ChunkStore:
@@ -38,6 +41,8 @@ class ChunkStore:
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
         self.sentences = client.get_or_create_collection(f"{collection}-sentences")
+        self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def persistent(cls, path: Path, collection: str, embeddings: Embeddings) -> ChunkStore:
@@ -97,16 +102,25 @@ class ChunkStore:
                                   embeddings=self.embeddings.embed_documents(texts[start:end]))
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        """Per chunk, its sentences' embeddings in order (one row per sentence)."""
-        if not chunk_ids:
-            return {}
-        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
-                                 include=["embeddings", "metadatas"])
-        rows: dict[str, list[tuple[int, np.ndarray]]] = {}
-        for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
-            rows.setdefault(meta["chunk_id"], []).append((meta["position"], vector))
-        return {cid: np.array([v for _, v in sorted(r, key=lambda x: x[0])])
-                for cid, r in rows.items()}
+        """Per chunk, its sentences' embeddings in order (one row per sentence).
+
+        Chunk ids name their content, so vectors read once stay valid: they are kept in a
+        bounded cache and the store is asked only for chunks not seen before.
+        """
+        cache = self._sentence_cache
+        missing = [c for c in chunk_ids if c not in cache]
+        if missing:
+            got = self.sentences.get(where={"chunk_id": {"$in": missing}},
+                                     include=["embeddings", "metadatas"])
+            rows: dict[str, list[tuple[int, np.ndarray]]] = {}
+            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+                rows.setdefault(meta["chunk_id"], []).append((meta["position"], vector))
+            with self._cache_lock:
+                for chunk_id, found in rows.items():
+                    cache[chunk_id] = np.array([v for _, v in sorted(found, key=lambda r: r[0])])
+                while len(cache) > _SENTENCE_CACHE:
+                    cache.popitem(last=False)
+        return {c: vectors for c in chunk_ids if (vectors := cache.get(c)) is not None}
 
     def remove_file(self, source: str) -> None:
         self._delete(self._ids_of(source))
@@ -126,10 +140,10 @@ class ChunkStore:
 
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks."""
-        if k <= 0 or self.count() == 0:
+        if k <= 0:
             return []
-        found = self.vectorstore._collection.query(
-            query_embeddings=[vector], n_results=min(k, self.count()), include=["distances"]
+        found = self.vectorstore._collection.query(  # fewer than k stored: returns them all
+            query_embeddings=[vector], n_results=k, include=["distances"]
         )
         return [(i, 1.0 - d) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
 
