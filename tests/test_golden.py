@@ -1,6 +1,6 @@
 """The golden set over the ecosystem knowledge, with thresholds measured on it.
 
-Thresholds sit a little below the measured rates (answerable 0.90, refusals 0.94 on
+Thresholds sit a little below the measured rates (answerable 0.94, refusals 0.94 on
 2026-11-27) so that a real regression fails while one re-worded document does not.
 """
 
@@ -29,12 +29,12 @@ def test_golden_set_is_big_enough_and_bilingual():
 def test_answerable_questions_are_answered_with_the_right_facts(report):
     rate = report.rate(lambda r: not r.item.refuse)
     failures = [f"{r.item.id}: {r.reason}" for r in report.failures if not r.item.refuse]
-    assert rate >= 0.88, failures
+    assert rate >= 0.92, failures
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_both_languages_are_answered(report, language):
-    assert report.rate(lambda r: not r.item.refuse and r.item.lang == language) >= 0.86
+    assert report.rate(lambda r: not r.item.refuse and r.item.lang == language) >= 0.9
 
 
 def test_out_of_scope_questions_are_refused(report):

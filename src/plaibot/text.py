@@ -75,10 +75,17 @@ _INNER_PARENS = re.compile(r"(?<=\w)\((\w+)\)(?=\w)")
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens; numbers keep their separators (60.000, 80,43).
 
-    Brackets inside a name are dropped, so "PL(AI)GROUND" is the one word "plaiground".
+    Brackets inside a name are dropped, so "PL(AI)GROUND" is the one word "plaiground";
+    so are hyphens inside short acronyms ("PAN-RB" is "panrb").
     """
     text = _INNER_PARENS.sub(r"\1", strip_markers(text))
-    return [_CLITIC.sub("", t.lower()) for t in _TOKEN.findall(text)]
+    return [_join_short(_CLITIC.sub("", t.lower())) for t in _TOKEN.findall(text)]
+
+
+def _join_short(token: str) -> str:
+    """Acronyms written with a hyphen ("PAN-RB") are the same word as without ("PANRB")."""
+    parts = token.split("-")
+    return "".join(parts) if len(parts) > 1 and all(len(p) <= 3 for p in parts) else token
 
 
 # Indonesian clitics written with a hyphen after a borrowed word: "opening-nya", "founder-nya".
@@ -184,7 +191,13 @@ _FULL_DATE = re.compile(
     r"|\b(akhir|awal|pertengahan|end of|beginning of|start of|middle of|mid-)\s?(tahun )?(19|20)\d\d",
     re.IGNORECASE,
 )
-_COUNT = re.compile(r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d.,]))\d[\d.,]*")
+_COUNT = re.compile(
+    r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d.,]))\d[\d.,]*"
+    r"|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|puluhan|ratusan"
+    r"|ribuan|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|hundreds"
+    r"|thousands)\b",
+    re.IGNORECASE,
+)
 
 
 def fits_kind(sentence: str, kind: QuestionKind) -> float:
