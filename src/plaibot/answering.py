@@ -80,7 +80,8 @@ _UNKNOWN = re.compile(
 _DISAGREE = re.compile(
     r"berbeda(-beda)? antarsumber|dilaporkan berbeda|tidak seragam|(pun|juga) berbeda\.|"
     r"sources (disagree|differ|give different|describe)|\b(also )?differ\.|"
-    r"reported differently|belum terkonfirmasi|not (been )?confirmed|unconfirmed",
+    r"reported differently|belum terkonfirmasi|not (been )?confirmed|unconfirmed|"
+    r"tidak cocok|tidak (bisa|dapat) dicocokkan|do(es)? not (fit|match)|cannot be reconciled",
     re.IGNORECASE,
 )
 
