@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
             }
             parsed = _parse(hit.document, language)
             heading, passage = parsed.heading, parsed.tokens
-            passage_coverage = _coverage({**context_terms, **terms}, passage, set())
+            passage_coverage = _coverage({**context_terms, **terms}, passage, frozenset())
             # Passages in the asker's language win ties; mixed questions may need the other.
             same_language = self.language_bonus * (language == asked_in)
             previous: frozenset[str] = frozenset()
@@ -170,7 +170,7 @@ class ExtractiveAnswerer:
             for position, (text, keys, tokens) in enumerate(sentences):
                 # The heading and the sentence before say what "it" refers to: half credit.
                 around = heading | previous
-                previous = tokens
+                previous = tokens.words
                 coverage = _coverage(terms, tokens, around)
                 if context_terms:
                     in_context = _coverage(context_terms, tokens, around)
@@ -210,10 +210,31 @@ class ExtractiveAnswerer:
 
 
 @dataclass(frozen=True)
+class _Tokens:
+    """A sentence's (or passage's) tokens, with every prefix of 4+ characters for the
+    near-matches that stemmers miss (growth/grow, entrepreneurship/entrepreneur)."""
+
+    words: frozenset[str]
+    prefixes: frozenset[str]
+
+    @classmethod
+    def of(cls, tokens: list[str]) -> _Tokens:
+        words = frozenset(tokens)
+        prefixes = frozenset(w[:i] for w in words if not w[0].isdigit()
+                             for i in range(4, len(w) + 1))
+        return cls(words, prefixes)
+
+    def near(self, term: str) -> bool:
+        if len(term) < 4 or term[0].isdigit():
+            return False
+        return term in self.prefixes or any(term[:i] in self.words for i in range(4, len(term)))
+
+
+@dataclass(frozen=True)
 class _ParsedChunk:
     heading: frozenset[str]
-    tokens: frozenset[str]
-    sentences: tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]
+    tokens: _Tokens
+    sentences: tuple[tuple[str, tuple[str, ...], _Tokens], ...]
 
 
 _PARSED: OrderedDict[tuple[str, str], _ParsedChunk] = OrderedDict()
@@ -230,8 +251,8 @@ def _parse(document: Document, language: Language) -> _ParsedChunk:
         return cached
     parsed = _ParsedChunk(
         heading=frozenset(tokenize(document.metadata.get("heading", ""), language)),
-        tokens=frozenset(tokenize(document.page_content, language)),
-        sentences=tuple((text, keys, frozenset(tokenize(text, language)))
+        tokens=_Tokens.of(tokenize(document.page_content, language)),
+        sentences=tuple((text, keys, _Tokens.of(tokenize(text, language)))
                         for text, keys in chunk_sentences(document)),
     )
     if key[0]:
@@ -314,7 +335,7 @@ def _language_of(document: Document) -> Language:
     return language if language in LANGUAGES else "id"
 
 
-def _coverage(weights: dict[str, float], tokens: set[str], around: set[str]) -> float:
+def _coverage(weights: dict[str, float], tokens: _Tokens, around: frozenset[str]) -> float:
     """Share of the question's weight found in a sentence; words only `around` it count half,
     and a word sharing a long prefix ("grow"/"growth") counts most of its weight."""
     total = sum(weights.values())
@@ -322,20 +343,13 @@ def _coverage(weights: dict[str, float], tokens: set[str], around: set[str]) -> 
         return 0.0
     found = 0.0
     for term, weight in weights.items():
-        if term in tokens:
+        if term in tokens.words:
             found += weight
-        elif _prefix_match(term, tokens):
+        elif tokens.near(term):
             found += 0.8 * weight
         elif term in around:
             found += 0.5 * weight
     return found / total
-
-
-def _prefix_match(term: str, tokens: set[str]) -> bool:
-    """Stemmers miss some pairs (growth/grow, entrepreneurship/entrepreneur)."""
-    if len(term) < 4 or term[0].isdigit():
-        return False
-    return any(len(t) >= 4 and (t.startswith(term) or term.startswith(t)) for t in tokens)
 
 
 def _cite(chosen: list[_Sentence]) -> tuple[str, list[Source]]:
