@@ -138,6 +138,11 @@ class ChunkStore:
             for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
+    def chunk_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every chunk id with its (unit) embedding, one row per chunk."""
+        got = self.vectorstore.get(include=["embeddings"])
+        return list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, 384)
+
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks."""
         if k <= 0:
