@@ -91,7 +91,7 @@ class Assistant:
             max_bytes=int(self.settings.max_file_mb * 1_000_000),
             on_file=on_file,
         )
-        if report.changed or self.retriever._snapshot is None:
+        if report.changed or not self.retriever.loaded:
             self.retriever.refresh()
         self._checked_index = True
         return report

@@ -93,6 +93,11 @@ class HybridRetriever(BaseRetriever):
         assert self._snapshot is not None
         return self._snapshot
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the in-memory indexes have been built from the store."""
+        return self._snapshot is not None
+
     def keyword_index_weight(self, term: str) -> float:
         """A term's idf in the current keyword index (how telling it is)."""
         return self.snapshot.keywords.weight(term)

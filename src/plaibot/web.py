@@ -46,8 +46,6 @@ def reply(assistant: Assistant, message: str, history: list) -> str:
         return format_answer(assistant.ask(message, history))
     except QuestionError as error:
         return str(error)
-    except AccessDenied as error:
-        return t("rate_limited", detect_language(message or ""), seconds=error.retry_after or 60)
     except Exception:  # the page must stay up whatever one question does
         log.exception("answering failed")
         return t("error", detect_language(message or ""))
