@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from plaibot import Settings
+from plaibot.state import MemoryState
 from plaibot.web import create_app
 
 PARTNER = "https://partner.example"
@@ -23,8 +24,8 @@ def app(assistant, knowledge_settings):
 @pytest.fixture
 def client(app):
     guard = app.state.guard
-    guard.per_ip._windows.clear()
-    guard.per_token._windows.clear()
+    fresh = MemoryState()  # each test starts with no requests counted
+    guard.per_ip.state = guard.per_token.state = fresh
     return TestClient(app)
 
 

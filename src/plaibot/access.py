@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from plaibot.state import MemoryState, SharedState
 
 
 class AccessDenied(Exception):
@@ -74,38 +74,27 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-@dataclass
-class _Window:
-    started: float
-    count: int
-
-
 class RateLimiter:
-    """Fixed-window counters per key ("ip:1.2.3.4", "token:..."), held in this process."""
+    """Fixed-window counters per key ("ip:1.2.3.4", "token:..."), kept in `state`.
 
-    def __init__(self, limit: int, window_seconds: int, clock: Callable[[], float] = time.monotonic):
+    Windows are aligned to the clock (every `window_seconds` from the epoch), so workers
+    sharing a `SqliteState` count into the same window without coordinating.
+    """
+
+    def __init__(self, limit: int, window_seconds: int, state: SharedState | None = None,
+                 clock: Callable[[], float] = time.time):
         self.limit, self.window, self.clock = limit, window_seconds, clock
-        self._windows: dict[str, _Window] = {}
-        self._lock = threading.Lock()
+        self.state = state or MemoryState()
 
     def hit(self, key: str) -> None:
         """Count one request for `key`; raises `AccessDenied` (429) past the limit."""
         now = self.clock()
-        with self._lock:
-            window = self._windows.get(key)
-            if window is None or now - window.started >= self.window:
-                window = self._windows[key] = _Window(now, 0)
-                self._forget_old(now)
-            window.count += 1
-            if window.count > self.limit:
-                retry = max(1, int(window.started + self.window - now + 0.999))
-                raise AccessDenied(429, "rate_limited",
-                                   f"Too many requests; try again in {retry} s.", retry)
-
-    def _forget_old(self, now: float) -> None:
-        if len(self._windows) > 10_000:  # bound memory under a flood of distinct keys
-            for key in [k for k, w in self._windows.items() if now - w.started >= self.window]:
-                del self._windows[key]
+        window = int(now // self.window)
+        ends = (window + 1) * self.window
+        if self.state.count(f"{key}@{window}", expires_at=ends) > self.limit:
+            retry = max(1, int(ends - now + 0.999))
+            raise AccessDenied(429, "rate_limited",
+                               f"Too many requests; try again in {retry} s.", retry)
 
 
 def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int) -> str:

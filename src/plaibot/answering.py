@@ -270,10 +270,14 @@ def _repeats(sentence: str, earlier: str) -> bool:
     different claim (such as the other side of a disagreement).
     """
     new, old = set(words(sentence)), set(words(earlier))
+    overlap = len(new & old) / max(len(new | old), 1)
     figures = {w for w in new if w[0].isdigit()}
     if figures:
-        return figures <= old
-    return len(new & old) / max(len(new | old), 1) > 0.45
+        # The same figures in other words is a restatement; sharing only a number and a
+        # year ("28 provinces ... end of 2025" beside "28 provinces ... 8 November 2025")
+        # is a different claim.
+        return figures <= old and overlap > 0.2
+    return overlap > 0.45
 
 
 # Counts and amounts, not years: a year is shared by too many unrelated claims.
@@ -289,7 +293,7 @@ def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence]) -> lis
     out: list[_Sentence] = []
     for sentence in chosen:
         paragraph = _paragraph(ranked, sentence)
-        group = paragraph if _DISAGREE.search(paragraph[0].text) else [sentence]
+        group = paragraph if _disputed(paragraph) else [sentence]
         out += [s for s in group[:5] if not any(s.text == o.text for o in out)]
     if len(out) == len(chosen):
         figures = {w for s in chosen for w in words(s.text) if _FIGURE.fullmatch(w)}
@@ -297,9 +301,14 @@ def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence]) -> lis
             if candidate.coverage < 0.5 * chosen[0].coverage:
                 continue
             paragraph = _paragraph(ranked, candidate)
-            if _DISAGREE.search(paragraph[0].text) and figures & set(words(candidate.text)):
+            if _disputed(paragraph) and figures & set(words(candidate.text)):
                 return out[:1] + [s for s in paragraph[:5] if s.text != out[0].text]
     return out
+
+
+def _disputed(paragraph: list[_Sentence]) -> bool:
+    """Whether a paragraph says its sources disagree (or a claim is unconfirmed)."""
+    return any(_DISAGREE.search(s.text) for s in paragraph)
 
 
 def _paragraph(ranked: list[_Sentence], sentence: _Sentence) -> list[_Sentence]:

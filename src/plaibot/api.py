@@ -25,6 +25,7 @@ from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
+from plaibot.state import open_state
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,10 @@ class Guard:
         self.origins = {normalise_origin(o) for o in settings.allowed_origins}
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         self.tokens = TokenSigner.with_secret(secret, settings.token_ttl_seconds)
-        self.per_ip = RateLimiter(settings.rate_limit_per_ip, settings.rate_window_seconds)
-        self.per_token = RateLimiter(settings.rate_limit_per_token, settings.rate_window_seconds)
+        self.state = open_state(settings.state_path)
+        window = settings.rate_window_seconds
+        self.per_ip = RateLimiter(settings.rate_limit_per_ip, window, self.state)
+        self.per_token = RateLimiter(settings.rate_limit_per_token, window, self.state)
 
     def client(self, request: Request) -> str:
         peer = request.client.host if request.client else None
@@ -143,7 +146,7 @@ def stream_answer(payload: dict[str, object]) -> Iterator[str]:
 def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard:
     """Add the `/api` routes, the widget, CORS, CSP and body limits to `app`."""
     guard = Guard(settings)
-    conversations = ConversationStore(turns=settings.conversation_turns)
+    conversations = ConversationStore(settings.conversation_turns, guard.state)
 
     def ask(request: Request, body: ChatRequest) -> dict[str, object]:
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

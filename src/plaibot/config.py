@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         "X-Forwarded-For that many hops from the right.")
     max_body_bytes: int = Field(16_384, ge=1024, description="Largest accepted API request body.")
     conversation_turns: int = Field(6, ge=1, description="Earlier questions kept per conversation.")
+    state_path: Path | None = Field(
+        None, description="SQLite file for rate-limit counters and conversations, shared by "
+        "the workers of one host; unset: each process keeps its own in memory.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes `plaibot serve` starts.")
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

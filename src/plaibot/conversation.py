@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Union
 
+from plaibot.state import MemoryState, SharedState
 from plaibot.text import LANGUAGES, tokenize, words
 
 # A turn is a user question (str), a chat message ({"role": ..., "content": ...}) or a
@@ -61,36 +59,26 @@ def context_for(question: str, history: Sequence[Turn] | None) -> str:
 
 
 class ConversationStore:
-    """Earlier questions per conversation id, in this process's memory.
+    """Earlier questions per conversation id, kept in `state` (memory or a shared file).
 
-    Bounded (least recently used conversations are dropped) and expiring, so an endless
-    stream of new conversations cannot exhaust memory.
+    Bounded and expiring, so an endless stream of new conversations cannot exhaust memory.
     """
 
-    def __init__(self, turns: int = 6, capacity: int = 10_000, ttl_seconds: float = 3600) -> None:
-        self.turns, self.capacity, self.ttl = turns, capacity, ttl_seconds
-        self._items: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, turns: int = 6, state: SharedState | None = None,
+                 ttl_seconds: float = 3600) -> None:
+        self.turns, self.ttl = turns, ttl_seconds
+        self.state = state or MemoryState()
 
     def history(self, conversation_id: str | None) -> list[str]:
-        with self._lock:
-            item = self._items.get(conversation_id or "")
-            if item is None or time.monotonic() - item[0] > self.ttl:
-                return []
-            return list(item[1])
+        if not conversation_id:
+            return []
+        return self.state.questions(conversation_id, self.ttl) or []
 
     def add(self, conversation_id: str | None, question: str) -> str:
         """Record `question`; returns the conversation id (a new one when unknown)."""
-        with self._lock:
-            item = self._items.get(conversation_id or "")
-            if item is None:
-                conversation_id = secrets.token_urlsafe(16)
-                questions: list[str] = []
-            else:
-                questions = item[1]
-            questions = (questions + [question])[-self.turns :]
-            self._items[conversation_id] = (time.monotonic(), questions)
-            self._items.move_to_end(conversation_id)
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
-            return conversation_id
+        questions = self.state.questions(conversation_id, self.ttl) if conversation_id else None
+        if questions is None:
+            conversation_id, questions = secrets.token_urlsafe(16), []
+        assert conversation_id is not None
+        self.state.save_questions(conversation_id, (questions + [question])[-self.turns :])
+        return conversation_id

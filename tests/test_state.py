@@ -1,0 +1,46 @@
+"""Shared state: two workers (two objects over one SQLite file) count and remember together."""
+
+import pytest
+
+from plaibot.access import AccessDenied, RateLimiter
+from plaibot.conversation import ConversationStore
+from plaibot.state import MemoryState, SqliteState, open_state
+
+
+def test_workers_sharing_a_state_file_share_one_rate_limit(tmp_path):
+    path = tmp_path / "state.sqlite"
+    now = [1_000_000.0]
+    first = RateLimiter(3, 60, SqliteState(path), clock=lambda: now[0])
+    second = RateLimiter(3, 60, SqliteState(path), clock=lambda: now[0])
+    first.hit("ip:1")
+    second.hit("ip:1")
+    first.hit("ip:1")
+    with pytest.raises(AccessDenied) as refused:
+        second.hit("ip:1")
+    assert refused.value.status == 429 and 1 <= refused.value.retry_after <= 60
+    second.hit("ip:2")  # other callers are counted apart
+    now[0] += 60  # the next window starts from zero
+    first.hit("ip:1")
+
+
+def test_a_follow_up_reaches_any_worker(tmp_path):
+    path = tmp_path / "state.sqlite"
+    one, other = (ConversationStore(3, SqliteState(path)) for _ in range(2))
+    conversation = one.add(None, "Kapan Hetero Space Banyumas dibuka?")
+    assert other.history(conversation) == ["Kapan Hetero Space Banyumas dibuka?"]
+    for n in range(4):
+        assert other.add(conversation, f"q{n}") == conversation
+    assert one.history(conversation) == ["q1", "q2", "q3"]  # only the last turns are kept
+    assert one.history("made-up-id") == []
+
+
+def test_unknown_or_expired_conversations_start_afresh():
+    store = ConversationStore(3, MemoryState(), ttl_seconds=-1)
+    conversation = store.add(None, "Apa itu PL(AI)GROUND?")
+    assert store.history(conversation) == []
+    assert store.add(conversation, "Siapa pendirinya?") != conversation
+
+
+def test_open_state_picks_the_backend(tmp_path):
+    assert isinstance(open_state(None), MemoryState)
+    assert isinstance(open_state(tmp_path / "s" / "state.sqlite"), SqliteState)
