@@ -5,6 +5,7 @@ from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.indexing import IndexReport
 from plaibot.retrieval import HybridRetriever, ScoredChunk
+from plaibot.store import StoreUnavailable
 
 __all__ = [
     "Answer",
@@ -15,5 +16,6 @@ __all__ = [
     "ScoredChunk",
     "Settings",
     "Source",
+    "StoreUnavailable",
 ]
 __version__ = "0.1.0"

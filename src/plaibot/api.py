@@ -26,6 +26,7 @@ from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
 from plaibot.state import open_state
+from plaibot.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,12 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     @app.exception_handler(AccessDenied)
     async def denied(_: Request, error: AccessDenied) -> JSONResponse:
         return _error(error.status, error.code, str(error), error.retry_after)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_down(_: Request, error: StoreUnavailable) -> JSONResponse:
+        log.error("store unavailable: %s", error)
+        return _error(503, "store_unavailable",
+                      "The document index is unavailable; try again shortly.", retry_after=5)
 
     @app.exception_handler(QuestionError)
     async def bad_question(_: Request, error: QuestionError) -> JSONResponse:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
@@ -26,6 +27,14 @@ class QuestionError(ValueError):
         self.language = language
 
 
+def open_store(settings: Settings, embeddings: Embeddings) -> ChunkStore:
+    """The Chroma server at `chroma_url` when set, else the embedded store in `index_dir`."""
+    if settings.chroma_url:
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        return ChunkStore.remote(settings.chroma_url, settings.collection, embeddings, token)
+    return ChunkStore.persistent(settings.index_dir, settings.collection, embeddings)
+
+
 class Assistant:
     """Answers questions from the indexed documents, citing them.
 
@@ -37,15 +46,14 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, *, store: ChunkStore | None = None) -> None:
         self.settings = settings or Settings()
         embeddings = default_embeddings()
-        self.store = store or ChunkStore.persistent(
-            self.settings.index_dir, self.settings.collection, embeddings
-        )
+        self.store = store or open_store(self.settings, embeddings)
         self.retriever = HybridRetriever(
             store=self.store,
             embeddings=embeddings,
             k=self.settings.top_k,
             candidates=self.settings.candidates,
             keyword_weight=self.settings.keyword_weight,
+            follow_seconds=self.settings.follow_seconds,
         )
         self._answerer = ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
@@ -57,7 +65,8 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] | None = None) -> Answer:
         """Answer `question`, reading short follow-ups against the earlier `history`.
 
-        Raises `QuestionError` for an empty or over-long question.
+        Raises `QuestionError` for an empty or over-long question, and `StoreUnavailable`
+        when the index has never been loaded and its store cannot be reached.
         """
         question = self._validate(question)
         context = context_for(question, history)

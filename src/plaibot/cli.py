@@ -115,11 +115,15 @@ def chat() -> None:
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        help="Worker processes (they share rate limits and conversations; see README).")] = None,
 ) -> None:
-    """Serve the public chat page (indexing knowledge/ first if the index is empty)."""
+    """Serve the chat page, the HTTP API and the widget (indexing knowledge/ first)."""
     from plaibot.web import serve as run_server
 
     settings = Settings()
+    if workers:
+        settings = settings.model_copy(update={"workers": workers})
     run_server(settings, host or settings.host, port or settings.port)
 
 
@@ -169,8 +173,15 @@ def evaluate(
     console.print(table)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def main() -> None:
+    """The console entry point: a store that cannot be reached is a message, not a traceback."""
+    from plaibot.store import StoreUnavailable
+
+    try:
+        app()
+    except StoreUnavailable as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(3)
 
 
 if __name__ == "__main__":  # pragma: no cover

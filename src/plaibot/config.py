@@ -17,6 +17,16 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(Path("knowledge"), description="Documents indexed by default.")
     index_dir: Path = Field(Path(".plaibot/index"), description="Where the Chroma index lives.")
     collection: str = Field("plaibot", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (`chroma run`), e.g. http://127.0.0.1:8000, shared by "
+        "every worker and host; unset: the embedded store in `index_dir`.")
+    chroma_token: SecretStr | None = Field(
+        None, description="Bearer token for a Chroma server that requires one.")
+    follow_seconds: float = Field(
+        5.0, ge=0, description="How often a server looks for index runs made by other "
+        "processes and reloads (0: never).")
+    index_on_start: bool = Field(
+        True, description="Whether `plaibot serve` indexes the knowledge folder at start.")
 
     chunk_size: int = Field(900, ge=100, description="Target chunk length in characters.")
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")

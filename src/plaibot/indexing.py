@@ -97,6 +97,9 @@ def index_paths(
         if _within(source, paths) and not Path(source).exists():
             store.remove_file(source)
             report.removed.append(source)
+    store.prune()
+    if report.changed:
+        store.mark_changed()  # other workers reload their snapshot
     return report
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +16,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from plaibot.keyword import KeywordIndex, query_tokens
-from plaibot.store import ChunkStore
+from plaibot.store import ChunkStore, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,17 +78,45 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     candidates: int = 50
     keyword_weight: float = 0.7
+    follow_seconds: float = 5.0  # how often to look for other processes' index runs
 
     _snapshot: _Snapshot | None = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _generation: str = PrivateAttr(default="")
+    _checked_at: float = PrivateAttr(default=0.0)
+    _following: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def refresh(self) -> None:
-        """Reload the keyword index from the store (after indexing)."""
-        chunks = self.store.all_chunks()
-        vectors = self.store.chunk_vectors() if len(chunks) <= EXACT_SEARCH_LIMIT else None
-        snapshot = _Snapshot(chunks, vectors)
+        """Reload the in-memory indexes from the store (after indexing).
+
+        Searches keep using the previous snapshot until the new one is built, then switch
+        at once: no search sees part of one and part of the other.
+        """
+        generation = self.store.generation()  # read first: a change during the load shows later
+        chunks, vectors = self.store.snapshot()
+        ids = [c.id or "" for c in chunks]
+        snapshot = _Snapshot(chunks, (ids, vectors) if len(chunks) <= EXACT_SEARCH_LIMIT else None)
         with self._lock:
-            self._snapshot = snapshot
+            self._snapshot, self._generation = snapshot, generation
+            self._checked_at = time.monotonic()
+
+    def follow_store(self) -> None:
+        """Every `follow_seconds`, reload in the background if another process re-indexed."""
+        if self.follow_seconds <= 0 or time.monotonic() - self._checked_at < self.follow_seconds:
+            return
+        if self._following.acquire(blocking=False):
+            self._checked_at = time.monotonic()
+            threading.Thread(target=self._reload_if_changed, daemon=True).start()
+
+    def _reload_if_changed(self) -> None:
+        try:
+            if self.store.generation() != self._generation:
+                self.store.reconnect()  # another process changed it: our view is stale
+                self.refresh()
+        except StoreUnavailable as error:  # keep serving the snapshot we have
+            log.warning("cannot check the index for changes: %s", error)
+        finally:
+            self._following.release()
 
     @property
     def snapshot(self) -> _Snapshot:
@@ -106,6 +138,7 @@ class HybridRetriever(BaseRetriever):
         """The `k` best chunks for `query`, best first."""
         k = k or self.k
         snapshot = self.snapshot
+        self.follow_store()
         keyword_hits = snapshot.keywords.search(query_tokens(query), self.candidates)
         vector = self.embeddings.embed_query(query)
         if snapshot.vectors is not None:

@@ -1,28 +1,74 @@
-"""Store step: chunks and their embeddings in a Chroma collection.
+"""Store step: chunks and their embeddings in Chroma, embedded on disk or on a server.
 
 Which files are indexed, and at which content hash, is read back from the chunks'
-metadata, so the store never disagrees with a separate manifest.
+metadata, so the store never disagrees with a separate manifest. Each chunk also records
+how many chunks its file version has: readers see a file version only once all of its
+chunks are in, so re-indexing never shows half a document or a mix of two versions, and
+a crash part-way leaves the previous version in view.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+import time
+import uuid
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from plaibot.splitting import chunk_sentences
 
+log = logging.getLogger(__name__)
+
 _BATCH = 1000  # well under Chroma's per-call limit
 _SENTENCE_CACHE = 20_000  # chunks whose sentence vectors stay in memory
+_READ_ATTEMPTS = 5
+_ABANDONED_AFTER = 600  # seconds after which an unfinished file version counts as a crash's
+
+
+class _ChangedWhileReading(Exception):
+    """Chunks seen in one read were gone in the next."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The Chroma store cannot be reached (a server down, a folder unreadable)."""
+
+
+@contextmanager
+def _reaching(where: str) -> Iterator[None]:
+    """Turn the many ways a store call fails to connect into one clear error."""
+    try:
+        yield
+    except StoreUnavailable:
+        raise
+    except Exception as error:  # chromadb and httpx raise many unrelated types
+        if _is_connection_error(error):
+            raise StoreUnavailable(f"The Chroma store at {where} is unreachable "
+                                   f"({error.__class__.__name__}).") from error
+        raise
+
+
+def _is_connection_error(error: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(error).__mro__}
+    text = str(error).lower()
+    return bool(names & {"ConnectError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError",
+                         "ReadError", "ConnectionError", "TransportError"}) or any(
+        phrase in text for phrase in ("connection refused", "could not connect",
+                                      "failed to connect", "connection reset"))
 
 
 class ChunkStore:
@@ -32,41 +78,106 @@ class ChunkStore:
     compare the question with single sentences without embedding them per request.
     """
 
-    def __init__(self, client: chromadb.ClientAPI, collection: str, embeddings: Embeddings):
-        self.embeddings = embeddings
-        self.vectorstore = Chroma(
-            collection_name=collection,
-            embedding_function=embeddings,
-            client=client,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        self.sentences = client.get_or_create_collection(f"{collection}-sentences")
+    def __init__(self, connect: Callable[[], chromadb.ClientAPI], collection: str,
+                 embeddings: Embeddings, where: str = "memory") -> None:
+        self.embeddings, self.name, self.where = embeddings, collection, where
+        self._connect = connect
+        self._opened: tuple[Chroma, chromadb.Collection, chromadb.Collection] | None = None
+        self._open_lock = threading.Lock()
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     @classmethod
     def persistent(cls, path: Path, collection: str, embeddings: Embeddings) -> ChunkStore:
-        path.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-        return cls(client, collection, embeddings)
+        def connect() -> chromadb.ClientAPI:
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        return cls(connect, collection, embeddings, where=str(path))
 
     @classmethod
     def in_memory(cls, collection: str, embeddings: Embeddings) -> ChunkStore:
-        client = chromadb.EphemeralClient(settings=_chroma_settings())
-        return cls(client, collection, embeddings)
+        return cls(lambda: chromadb.EphemeralClient(settings=_chroma_settings()),
+                   collection, embeddings)
+
+    @classmethod
+    def remote(cls, url: str, collection: str, embeddings: Embeddings,
+               token: str | None = None) -> ChunkStore:
+        """A Chroma server (`chroma run`), shared by every plaibot worker and host."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"Chroma URL must look like http://host:8000, not {url!r}")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+
+        def connect() -> chromadb.ClientAPI:
+            return chromadb.HttpClient(
+                host=parts.hostname or "", port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https", headers=headers, settings=_chroma_settings())
+        return cls(connect, collection, embeddings, where=url)
+
+    def _collections(self) -> tuple[Chroma, chromadb.Collection, chromadb.Collection]:
+        """(chunks, sentences, meta), connecting on first use and after a failure."""
+        opened = self._opened
+        if opened is not None:
+            return opened
+        with self._open_lock, _reaching(self.where):
+            if self._opened is None:
+                client = self._connect()
+                chunks = Chroma(collection_name=self.name, embedding_function=self.embeddings,
+                                client=client,
+                                collection_configuration={"hnsw": {"space": "cosine"}})
+                sentences = client.get_or_create_collection(f"{self.name}-sentences")
+                meta = client.get_or_create_collection(f"{self.name}-meta",
+                                                       embedding_function=None)
+                self._opened = (chunks, sentences, meta)
+            return self._opened
+
+    @contextmanager
+    def _call(self) -> Iterator[tuple[Chroma, chromadb.Collection, chromadb.Collection]]:
+        """The collections, for one store call; a lost connection is re-made next time."""
+        try:
+            with _reaching(self.where):
+                yield self._collections()
+        except StoreUnavailable:
+            self._opened = None
+            raise
+
+    @property
+    def vectorstore(self) -> Chroma:
+        return self._collections()[0]
+
+    def reconnect(self) -> None:
+        """Read the store afresh on the next call.
+
+        An embedded Chroma keeps its vector index in this process's memory, so another
+        process's index run leaves it stale (reads fail with "Error finding id"); dropping
+        Chroma's per-process client cache makes it load the files again.
+        """
+        with self._open_lock:
+            self._opened = None
+            if not self.where.startswith(("http://", "https://")):
+                SharedSystemClient.clear_system_cache()
+
+    def reachable(self) -> bool:
+        """Whether the store answers now (for health checks)."""
+        try:
+            self.count()
+        except StoreUnavailable:
+            return False
+        return True
 
     def count(self) -> int:
-        return self.vectorstore._collection.count()
+        with self._call() as (chunks, _, _):
+            return chunks._collection.count()
 
     def file_hashes(self) -> dict[str, str]:
-        """Indexed source -> content hash of the file its chunks came from."""
-        metadatas = self.vectorstore.get(include=["metadatas"])["metadatas"]
-        return {m["source"]: m["file_hash"] for m in metadatas if "source" in m}
+        """Indexed source -> content hash of the file version readers see."""
+        return {source: group.digest for source, group in self._versions().items()}
 
     def replace_file(self, source: str, digest: str, chunks: list[Document]) -> None:
         """Put a file's new chunks in, then take its old ones out.
 
-        Adding first means a failure part-way leaves the old chunks answerable.
+        Readers keep seeing the old version until every new chunk is in, and a failure
+        part-way leaves the old version in view.
         """
         old_ids = set(self._ids_of(source))
         ids = self.add_files([(source, digest, chunks)])
@@ -76,17 +187,19 @@ class ChunkStore:
         """Add the chunks of several (source, content hash, chunks) files in large batches."""
         ids: list[str] = []
         batch: list[Document] = []
+        written = time.time()
         for source, digest, chunks in files:
             prefix = hashlib.sha256(source.encode()).hexdigest()[:12]
             for n, chunk in enumerate(chunks):
-                chunk.metadata.update(source=source, file_hash=digest)
+                chunk.metadata.update(source=source, file_hash=digest,
+                                      file_chunks=len(chunks), indexed_at=written)
                 ids.append(f"{prefix}-{digest[:16]}-{n}")
                 batch.append(chunk)
-        for start in range(0, len(batch), _BATCH):
-            self.vectorstore.add_documents(
-                batch[start : start + _BATCH], ids=ids[start : start + _BATCH]
-            )
+        # Sentences first: once a file's chunks are all in, readers find its sentences too.
         self._add_sentences(ids, batch)
+        with self._call() as (store, _, _):
+            for start in range(0, len(batch), _BATCH):
+                store.add_documents(batch[start : start + _BATCH], ids=ids[start : start + _BATCH])
         return ids
 
     def _add_sentences(self, chunk_ids: list[str], chunks: list[Document]) -> None:
@@ -98,20 +211,29 @@ class ChunkStore:
                 owners.append({"chunk_id": chunk_id, "position": position})
         for start in range(0, len(ids), _BATCH):
             end = start + _BATCH
-            self.sentences.upsert(ids=ids[start:end], metadatas=owners[start:end],
-                                  embeddings=self.embeddings.embed_documents(texts[start:end]))
+            vectors = self.embeddings.embed_documents(texts[start:end])
+            with self._call() as (_, sentences, _):
+                sentences.upsert(ids=ids[start:end], metadatas=owners[start:end],
+                                 embeddings=vectors)
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """Per chunk, its sentences' embeddings in order (one row per sentence).
 
         Chunk ids name their content, so vectors read once stay valid: they are kept in a
-        bounded cache and the store is asked only for chunks not seen before.
+        bounded cache and the store is asked only for chunks not seen before. When the
+        store cannot be reached, chunks not cached are left out (answers lose a little
+        precision, not their availability).
         """
         cache = self._sentence_cache
         missing = [c for c in chunk_ids if c not in cache]
         if missing:
-            got = self.sentences.get(where={"chunk_id": {"$in": missing}},
-                                     include=["embeddings", "metadatas"])
+            try:
+                with self._call() as (_, sentences, _):
+                    got = sentences.get(where={"chunk_id": {"$in": missing}},
+                                        include=["embeddings", "metadatas"])
+            except StoreUnavailable as error:
+                log.warning("sentence vectors unavailable: %s", error)
+                got = {"metadatas": [], "embeddings": []}
             rows: dict[str, list[tuple[int, np.ndarray]]] = {}
             for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
                 rows.setdefault(meta["chunk_id"], []).append((meta["position"], vector))
@@ -127,33 +249,134 @@ class ChunkStore:
 
     def _delete(self, chunk_ids: list[str]) -> None:
         if chunk_ids:
-            self.vectorstore.delete(ids=chunk_ids)
-            self.sentences.delete(where={"chunk_id": {"$in": chunk_ids}})
+            with self._call() as (chunks, sentences, _):
+                chunks.delete(ids=chunk_ids)  # chunks first: readers stop seeing them at once
+                sentences.delete(where={"chunk_id": {"$in": chunk_ids}})
+
+    def snapshot(self) -> tuple[list[Document], np.ndarray]:
+        """Every visible chunk (complete file versions only) with its unit embedding."""
+        for attempt in range(_READ_ATTEMPTS):
+            try:
+                return self._read_snapshot()
+            except (InternalError, _ChangedWhileReading):
+                # A writer retired a version between our reads (Chroma itself reads ids and
+                # vectors in two steps, and fails then). The next attempt sees it done.
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _read_snapshot(self) -> tuple[list[Document], np.ndarray]:
+        with self._call() as (chunks, _, _):
+            got = chunks.get(include=["documents", "metadatas"])
+        documents = {i: Document(id=i, page_content=text, metadata=meta)
+                     for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
+                                              strict=True)}
+        visible = [i for group in _chosen(_groups(list(documents.values()))).values()
+                   for i in group.ids]
+        vectors: dict[str, np.ndarray] = {}
+        for start in range(0, len(visible), _BATCH * 10):
+            with self._call() as (chunks, _, _):
+                got = chunks.get(ids=visible[start : start + _BATCH * 10], include=["embeddings"])
+            vectors.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+        if len(vectors) < len(visible):
+            raise _ChangedWhileReading
+        if not visible:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.array([vectors[i] for i in visible], dtype=np.float32)
+        return [documents[i] for i in visible], matrix
 
     def all_chunks(self) -> list[Document]:
-        """Every chunk with its id, for the in-memory keyword index."""
-        got = self.vectorstore.get(include=["documents", "metadatas"])
-        return [
-            Document(id=i, page_content=text, metadata=meta)
-            for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
-
-    def chunk_vectors(self) -> tuple[list[str], np.ndarray]:
-        """Every chunk id with its (unit) embedding, one row per chunk."""
-        got = self.vectorstore.get(include=["embeddings"])
-        return list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, 384)
+        """Every visible chunk with its id."""
+        return self.snapshot()[0]
 
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the `k` nearest chunks."""
+        """(chunk id, cosine similarity) of the `k` nearest chunks (HNSW, large corpora)."""
         if k <= 0:
             return []
-        found = self.vectorstore._collection.query(  # fewer than k stored: returns them all
-            query_embeddings=[vector], n_results=k, include=["distances"]
-        )
+        with self._call() as (chunks, _, _):
+            found = chunks._collection.query(  # fewer than k stored: returns them all
+                query_embeddings=[vector], n_results=k, include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
 
+    def generation(self) -> str:
+        """A mark that changes whenever an index run changed the store (for other workers)."""
+        with self._call() as (_, _, meta):
+            got = meta.get(ids=["generation"])
+        return str(got["metadatas"][0].get("value")) if got["ids"] else ""
+
+    def mark_changed(self) -> None:
+        with self._call() as (_, _, meta):
+            meta.upsert(ids=["generation"], embeddings=[[0.0]],
+                        metadatas=[{"value": uuid.uuid4().hex, "at": time.time()}])
+
+    def prune(self) -> int:
+        """Delete file versions no reader sees: superseded ones, and unfinished ones a
+        crashed run left behind (those are spared for a while: another process may still
+        be writing them). Returns how many chunks went."""
+        groups = _groups(self._chunk_metadata())
+        visible = {id(group) for group in _chosen(groups).values()}
+        cutoff = time.time() - _ABANDONED_AFTER
+        stale = [i for group in groups.values() if id(group) not in visible
+                 and (group.complete or group.written < cutoff) for i in group.ids]
+        self._delete(stale)
+        return len(stale)
+
+    def _versions(self) -> dict[str, _Version]:
+        return _chosen(_groups(self._chunk_metadata()))
+
+    def _chunk_metadata(self) -> list[Document]:
+        with self._call() as (chunks, _, _):
+            got = chunks.get(include=["metadatas"])
+        return [Document(id=i, page_content="", metadata=m)
+                for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+
     def _ids_of(self, source: str) -> list[str]:
-        return self.vectorstore.get(where={"source": source}, include=[])["ids"]
+        with self._call() as (chunks, _, _):
+            return chunks.get(where={"source": source}, include=[])["ids"]
+
+
+class _Version:
+    """The chunks of one version (content hash) of one file."""
+
+    def __init__(self, digest: str, expected: int | None, written: float) -> None:
+        self.digest, self.expected, self.written = digest, expected, written
+        self.ids: list[str] = []
+
+    @property
+    def complete(self) -> bool:
+        return self.expected is None or len(self.ids) >= self.expected
+
+
+def _groups(chunks: list[Document]) -> dict[tuple[str, str], _Version]:
+    """The chunks grouped by file version: (source, content hash)."""
+    groups: dict[tuple[str, str], _Version] = {}
+    for chunk in chunks:
+        meta = chunk.metadata
+        source, digest = meta.get("source"), str(meta.get("file_hash", ""))
+        if not source:
+            continue
+        expected = meta.get("file_chunks")
+        group = groups.setdefault((source, digest), _Version(
+            digest, int(expected) if expected is not None else None,
+            float(meta.get("indexed_at", 0))))
+        group.ids.append(chunk.id or "")
+    return groups
+
+
+def _chosen(groups: dict[tuple[str, str], _Version]) -> dict[str, _Version]:
+    """Per source, the version readers see: the newest complete one.
+
+    While a file is re-indexed, its old version stays complete until the new one is; a
+    version whose chunks are still arriving or being deleted is not shown. Chunks from
+    before versions were counted (no `file_chunks`) count as complete.
+    """
+    chosen: dict[str, _Version] = {}
+    for (source, _), group in groups.items():
+        best = chosen.get(source)
+        if group.complete and (best is None or group.written > best.written):
+            chosen[source] = group
+    return chosen
 
 
 def _chroma_settings() -> ChromaSettings:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 
 import gradio as gr
 from fastapi import FastAPI
@@ -13,6 +15,7 @@ from plaibot.api import Guard, install_api
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.i18n import EXAMPLES, STRINGS, t
+from plaibot.store import StoreUnavailable
 from plaibot.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -100,8 +103,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     """FastAPI app: the chat page at `/`, the HTTP API under `/api`, the widget at `/widget.js`."""
     settings = settings or Settings()
     assistant = assistant or Assistant(settings)
-    report = assistant.index()  # incremental: cheap when nothing changed
-    log.info("index: %s", report.summary())
+    if settings.index_on_start:
+        try:
+            report = assistant.index()  # incremental: cheap when nothing changed
+            log.info("index: %s", report.summary())
+        except StoreUnavailable as error:  # serve anyway; /api/health says what is wrong
+            log.error("cannot index at start: %s", error)
     api = FastAPI(title="plaibot", version="0.1.0",
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
@@ -111,9 +118,27 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the app with uvicorn; with `settings.workers` > 1, in that many processes."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("bm25s", "sentence_transformers", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    prepare_workers(settings)
+    uvicorn.run("plaibot.web:create_app", factory=True, host=host, port=port,
+                workers=settings.workers, log_level="warning")
+
+
+def prepare_workers(settings: Settings) -> None:
+    """Index once, then give the worker processes (which read `PLAIBOT_*` afresh) what they
+    must share: one token key and one state file. Indexing stays with this process."""
+    if settings.index_on_start:
+        log.info("index: %s", Assistant(settings).index().summary())
+    os.environ["PLAIBOT_INDEX_ON_START"] = "false"
+    if settings.token_secret is None:
+        os.environ["PLAIBOT_TOKEN_SECRET"] = secrets.token_urlsafe(32)
+    if settings.state_path is None:
+        os.environ["PLAIBOT_STATE_PATH"] = str(settings.index_dir.parent / "state.sqlite")
