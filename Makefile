@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
 
-.PHONY: install index run test eval bench widget-size clean
+.PHONY: install index run test eval bench soak widget-size clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ widget-size: install
 
 bench: install widget-size
 	$(BIN)/python benchmarks/run.py
+
+# Mixed chat, streaming and re-indexing traffic on loopback; SOAK_MINUTES=10 by default.
+soak: install
+	$(BIN)/python benchmarks/soak.py
 
 clean:
 	rm -rf $(VENV) .plaibot .pytest_cache

@@ -104,9 +104,8 @@ def bench_recall(limit: int) -> list[dict[str, object]]:
 
 # --- over HTTP --------------------------------------------------------------------------
 
-def start_server(index_dir: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PLAIBOT_INDEX_DIR": index_dir,
-           "PLAIBOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
+def start_server(index_dir: str, port: int, knowledge: Path = ROOT / "knowledge") -> subprocess.Popen:
+    env = {**os.environ, "PLAIBOT_INDEX_DIR": index_dir, "PLAIBOT_KNOWLEDGE_DIR": str(knowledge),
            "PLAIBOT_RATE_LIMIT_PER_IP": "1000000", "PLAIBOT_RATE_LIMIT_PER_TOKEN": "1000000",
            "GRADIO_ANALYTICS_ENABLED": "False"}
     return subprocess.Popen(

@@ -118,3 +118,27 @@ def test_killed_indexing_leaves_the_last_good_index(tmp_path, kill_after):
     assert_one_complete_version(chunks)
     assert "Versi B" in chunks[0].page_content
     assert store.count() == len(chunks), "superseded chunks were left behind"
+
+
+def test_a_server_follows_index_runs_of_other_processes(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    document = folder / "pameran.txt"
+    write_version(document, "A", 10)
+    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index", follow_seconds=0.2)
+    serving = Assistant(settings)
+    serving.index()
+    assert "Versi A" in serving.search(QUERY, 1)[0].document.page_content
+
+    write_version(document, "B", 12)
+    assert run_index(settings, folder).wait(timeout=300) == 0
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        hits = serving.search(QUERY, 10)  # answers from the old snapshot until the new is in
+        assert hits and len(versions_seen(h.document for h in hits)) == 1
+        if "Versi B" in hits[0].document.page_content:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the serving process never saw the new version")
+    assert serving.ask(QUERY).grounded

@@ -82,6 +82,7 @@ class ChunkStore:
                  embeddings: Embeddings, where: str = "memory") -> None:
         self.embeddings, self.name, self.where = embeddings, collection, where
         self._connect = connect
+        self._persist_path: str | None = None
         self._opened: tuple[Chroma, chromadb.Collection, chromadb.Collection] | None = None
         self._open_lock = threading.Lock()
         self._sentence_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -92,7 +93,9 @@ class ChunkStore:
         def connect() -> chromadb.ClientAPI:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-        return cls(connect, collection, embeddings, where=str(path))
+        store = cls(connect, collection, embeddings, where=str(path))
+        store._persist_path = str(path)
+        return store
 
     @classmethod
     def in_memory(cls, collection: str, embeddings: Embeddings) -> ChunkStore:
@@ -154,8 +157,9 @@ class ChunkStore:
         """
         with self._open_lock:
             self._opened = None
-            if not self.where.startswith(("http://", "https://")):
-                SharedSystemClient.clear_system_cache()
+            if self._persist_path:  # forget only our path's client; others stay as they are
+                SharedSystemClient._identifier_to_system.pop(self._persist_path, None)
+                SharedSystemClient._identifier_to_refcount.pop(self._persist_path, None)
 
     def reachable(self) -> bool:
         """Whether the store answers now (for health checks)."""
