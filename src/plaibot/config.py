@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(16_384, ge=1024, description="Largest accepted API request body.")
     conversation_turns: int = Field(6, ge=1, description="Earlier questions kept per conversation.")
 
+    log_conversations: bool = Field(
+        False, description="Write question and answer text into the request logs (off: only "
+        "ids, timings and outcomes are logged, for the askers' privacy).")
+    feedback_path: Path | None = Field(
+        None, description="SQLite file holding user feedback; by default feedback.sqlite3 "
+        "beside the index folder (not inside it, so replacing the index keeps it).")
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.feedback_path or self.index_dir.parent / "feedback.sqlite3"
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -152,6 +152,18 @@ class ChunkStore:
         )
         return [(i, 1.0 - d) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
 
+    def location(self) -> dict[str, str]:
+        """Where the chunks live: {"kind": "persistent", "path"}, {"kind": "http", "url"}
+        or {"kind": "memory"}, read from the Chroma client (for health reports)."""
+        settings = self.vectorstore._client.get_settings()
+        if settings.chroma_api_impl.endswith(".fastapi.FastAPI"):
+            scheme = "https" if settings.chroma_server_ssl_enabled else "http"
+            port = f":{settings.chroma_server_http_port}" if settings.chroma_server_http_port else ""
+            return {"kind": "http", "url": f"{scheme}://{settings.chroma_server_host}{port}"}
+        if settings.is_persistent:
+            return {"kind": "persistent", "path": str(settings.persist_directory)}
+        return {"kind": "memory"}
+
     def _ids_of(self, source: str) -> list[str]:
         return self.vectorstore.get(where={"source": source}, include=[])["ids"]
 

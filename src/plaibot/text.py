@@ -7,6 +7,7 @@ question at query time, so it must stay free of models and I/O.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Literal
 
@@ -56,6 +57,15 @@ _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
 # Questions drop both lists: they mix the languages, and an English "the" or "of" would
 # otherwise match English titles quoted inside Indonesian documents.
 _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL
+
+
+def clean_text(text: str) -> str:
+    """`text` without what no person typed: lone surrogates (which cannot be encoded, so
+    they break tokenizers, SQLite and logs) and control characters other than tab and
+    newline (NUL and friends, usually a pasted binary)."""
+    if text.isprintable():  # the common case, checked in C
+        return text
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs"))
 
 
 def strip_markers(text: str) -> str:
