@@ -130,8 +130,12 @@ def tokenize(text: str, language: Language, *, question: bool = False) -> list[s
     `question=True` drops the stopwords of both languages (see `_QUESTION_STOPWORDS`).
     """
     stopwords = _QUESTION_STOPWORDS if question else _STOPWORDS[language]
+    return _stems(words(text), stopwords, language)
+
+
+def _stems(tokens: list[str], stopwords: frozenset[str], language: Language) -> list[str]:
     out = []
-    for token in words(text):
+    for token in tokens:
         if token in stopwords or (len(token) == 1 and not token.isdigit()):
             continue
         out.append(token if token[0].isdigit() else _stem(token, language))
@@ -168,8 +172,10 @@ _CUE_WORDS = frozenset(
 
 def content_tokens(question: str, language: Language) -> list[str]:
     """`tokenize` without the words that only name the kind of answer wanted."""
-    kept = " ".join(w for w in words(question) if w not in _CUE_WORDS)
-    return tokenize(kept, language, question=True)
+    # The words are stemmed as they are, not joined and split again: lower-casing can
+    # change how a word splits ("İ" becomes "i" and a combining dot).
+    kept = [w for w in words(question) if w not in _CUE_WORDS]
+    return _stems(kept, _QUESTION_STOPWORDS, language)
 
 
 def question_kind(question: str) -> QuestionKind:
