@@ -54,8 +54,8 @@ class Metrics:
             "hold it) or 'invalid' (empty, too long).", ["channel", "reason"], registry=r)
         self.rate_limited = Counter("plaibot_rate_limited", "Requests refused by a rate limit.",
                                     ["channel"], registry=r)
-        self.errors = Counter("plaibot_errors", "Requests or answers that failed on our side.",
-                              ["channel"], registry=r)
+        self.errors = Counter("plaibot_errors", "Requests (api: 5xx) or chat-page answers "
+                              "(page) that failed on our side.", ["channel"], registry=r)
         self.feedback = Counter("plaibot_feedback", "Feedback votes received.",
                                 ["channel", "rating"], registry=r)
         self.requests = Counter("plaibot_http_requests", "HTTP requests by route and status.",
@@ -71,16 +71,15 @@ class Metrics:
                 self.refusals.labels(channel, reason)
 
     def answer(self, channel: str, question: str, ask: Callable[[], Answer]) -> Answer:
-        """Run `ask`, counting and timing what it gives, and describe it on the log line."""
+        """Run `ask`, counting and timing what it gives, and describe it on the log line.
+
+        Failures are counted where the caller turns them into an error (a 500, a message)."""
         started = time.perf_counter()
         try:
             answer = ask()
         except QuestionError:
             self.refusals.labels(channel, "invalid").inc()
             self._describe(channel, {"outcome": "invalid_question"})
-            raise
-        except Exception:
-            self.errors.labels(channel).inc()
             raise
         seconds = time.perf_counter() - started
         self.latency.labels(channel).observe(seconds)

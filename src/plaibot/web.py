@@ -55,6 +55,8 @@ def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | 
         return str(error)
     except Exception:  # the page must stay up whatever one question does
         log.exception("answering failed")
+        if metrics is not None:
+            metrics.errors.labels("page").inc()
         return t("error", detect_language(message or ""))
 
 
