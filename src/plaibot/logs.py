@@ -26,7 +26,7 @@ log = logging.getLogger("plaibot.access")
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
 # The log line being built for the current request; None outside a request.
 _CURRENT: ContextVar[dict[str, object] | None] = ContextVar("plaibot_request", default=None)
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "fields"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "fields", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

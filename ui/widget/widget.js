@@ -109,6 +109,7 @@
     '.plaibot-fb svg{display:block;width:16px;height:16px;fill:#0b5d8a}' +
     '.plaibot-down svg{transform:scaleY(-1)}' +
     '.plaibot-fb p{flex-basis:100%;font-size:13px;color:#4a5663}' +
+    '.plaibot-fbrow{display:flex;flex-basis:100%;gap:6px}' +
     '.plaibot-fb input{flex:1;min-width:0;height:32px;padding:4px 8px;border:1px solid #8a97a5;border-radius:6px;font-size:16px}' +
     '.plaibot-form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid #d9e1e8;background:#fff}' +
     '.plaibot-input{display:block;flex:1;height:42px;min-height:42px;max-height:140px;padding:8px 10px;resize:none;overflow-y:auto;' +
@@ -313,8 +314,9 @@
       if (focus === r) b.focus();
     });
     if (!m.fb) return;
-    var note = box.appendChild(at(h('input'), { type: 'text', maxlength: MAX, 'aria-label': t.note, placeholder: t.note }));
-    var ok = box.appendChild(button('plaibot-fbsend'));
+    var row = box.appendChild(h('div', 'plaibot-fbrow'));
+    var note = row.appendChild(at(h('input'), { type: 'text', maxlength: MAX, 'aria-label': t.note, placeholder: t.note }));
+    var ok = row.appendChild(button('plaibot-fbsend'));
     ok.textContent = t.send;
     function done() { vote(m, box, m.fb, note.value.trim().slice(0, MAX)); }
     ok.addEventListener('click', done);
