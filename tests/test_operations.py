@@ -140,8 +140,8 @@ def sample(client, name, **labels):
     return 0.0
 
 
-def test_metrics_count_answers_refusals_limits_feedback_and_errors(app, client, monkeypatch):
-    before = {
+def counters(client) -> dict[str, float]:
+    return {
         "answers": sample(client, "plaibot_answers_total", channel="api", language="id"),
         "not_found": sample(client, "plaibot_refusals_total", channel="api", reason="not_found"),
         "invalid": sample(client, "plaibot_refusals_total", channel="api", reason="invalid"),
@@ -150,6 +150,10 @@ def test_metrics_count_answers_refusals_limits_feedback_and_errors(app, client, 
         "feedback": sample(client, "plaibot_feedback_total", channel="api", rating="up"),
         "errors": sample(client, "plaibot_errors_total", channel="api"),
     }
+
+
+def test_metrics_count_answers_refusals_limits_feedback_and_errors(app, client, monkeypatch):
+    before = counters(client)
     headers = headers_for(client)
     answered = chat(client, headers=headers).json()
     chat(client, "What is the boiling point of water?", headers)
@@ -163,15 +167,7 @@ def test_metrics_count_answers_refusals_limits_feedback_and_errors(app, client, 
     assert failed.status_code == 500
     assert failed.json()["error"]["request_id"] == failed.headers["x-request-id"]
     assert chat(client).status_code == 500 and client.get("/api/health").status_code == 200
-    after = {
-        "answers": sample(client, "plaibot_answers_total", channel="api", language="id"),
-        "not_found": sample(client, "plaibot_refusals_total", channel="api", reason="not_found"),
-        "invalid": sample(client, "plaibot_refusals_total", channel="api", reason="invalid"),
-        "limited": sample(client, "plaibot_rate_limited_total", channel="api"),
-        "latency": sample(client, "plaibot_answer_seconds_count", channel="api"),
-        "feedback": sample(client, "plaibot_feedback_total", channel="api", rating="up"),
-        "errors": sample(client, "plaibot_errors_total", channel="api"),
-    }
+    after = counters(client)
     assert {k: after[k] - before[k] for k in before} == {
         "answers": 2, "not_found": 1, "invalid": 1, "limited": 1, "latency": 3, "feedback": 1,
         "errors": 2}
