@@ -146,6 +146,9 @@ def _too_large(limit: int) -> JSONResponse:
     return _error(413, "body_too_large", f"Request body over {limit} bytes.")
 
 
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+
+
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
     error: dict[str, object] = {"code": code, "message": message}
     if retry_after:
@@ -290,5 +293,3 @@ def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: 
         annotate(conversation_id=body.conversation_id, rating=body.rating)
         return {"id": feedback_id}
 
-
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}

@@ -47,10 +47,11 @@ def _escape(text: str) -> str:
 
 def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | None = None) -> str:
     """One chat turn; every failure becomes a friendly message in the asker's language."""
+    def ask() -> Answer:
+        return assistant.ask(message, history)
+
     try:
-        if metrics is None:
-            return format_answer(assistant.ask(message, history))
-        return format_answer(metrics.answer("page", message, lambda: assistant.ask(message, history)))
+        return format_answer(metrics.answer("page", message, ask) if metrics else ask())
     except QuestionError as error:
         return str(error)
     except Exception:  # the page must stay up whatever one question does
