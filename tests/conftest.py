@@ -11,8 +11,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from plaibot import Assistant, Settings
+
+# CI replays the same examples every run (a failure there is reproducible, never a dice roll);
+# locally Hypothesis explores new ones and keeps what failed in .hypothesis/.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -49,15 +56,25 @@ def partner_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, partner_port):
+def live_files(tmp_path_factory) -> dict[str, Path]:
+    """Where the live server writes its log (JSON lines) and keeps its feedback."""
+    folder = tmp_path_factory.mktemp("live")
+    return {"log": folder / "server.log", "feedback": folder / "feedback.sqlite3"}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, partner_port, live_files):
     """`plaibot serve` in a subprocess, as `make run` starts it; yields its base URL."""
     port = free_port()
     env = {**os.environ, "PLAIBOT_INDEX_DIR": str(tmp_path_factory.mktemp("web-index")),
            "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE), "GRADIO_ANALYTICS_ENABLED": "False",
-           "PLAIBOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{partner_port}"}
+           "PLAIBOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{partner_port}",
+           "PLAIBOT_FEEDBACK_PATH": str(live_files["feedback"])}
+    # The log goes to a file: a pipe nobody reads fills up and then blocks the server.
+    log = live_files["log"].open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -66,7 +83,7 @@ def live_server(tmp_path_factory, partner_port):
             break
         except OSError:
             if process.poll() is not None:
-                pytest.fail(process.stdout.read().decode())
+                pytest.fail(live_files["log"].read_text(errors="replace"))
             time.sleep(0.5)
     else:
         process.kill()
@@ -74,6 +91,7 @@ def live_server(tmp_path_factory, partner_port):
     yield url
     process.terminate()
     process.wait(timeout=20)
+    log.close()
 
 
 @pytest.fixture(scope="session")

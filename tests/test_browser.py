@@ -41,3 +41,24 @@ def test_follow_up_and_refusal_in_the_page(server, browser):
     ask(page, "What is the capital of France?")
     page.locator("#plaibot-chat").get_by_text("do not hold the answer").first.wait_for(timeout=60_000)
     page.close()
+
+
+def test_thumbs_and_a_comment_on_an_answer_are_stored(server, browser, live_files):
+    from tests.test_widget import stored_votes
+
+    page = browser.new_page(locale="en-US")
+    page.goto(server)
+    ask(page, "Where is Hetero Space Solo?")
+    page.locator("#plaibot-chat").get_by_text("Urip Sumoharjo").first.wait_for(timeout=60_000)
+    before = len(stored_votes(live_files["feedback"], 0, timeout=0))
+    page.locator("#plaibot-chat button[aria-label='Like']").last.click()
+    comment = page.locator("#plaibot-feedback-comment textarea")
+    comment.wait_for(timeout=30_000)  # the comment box opens once the vote is stored
+    comment.fill("Jelas dan lengkap")
+    comment.press("Enter")
+    rows = stored_votes(live_files["feedback"], before + 1)
+    vote = next(r for r in rows if r["channel"] == "page" and r["comment"])
+    assert (vote["rating"], vote["comment"]) == ("up", "Jelas dan lengkap")
+    assert vote["question"] == "Where is Hetero Space Solo?" and "Urip Sumoharjo" in vote["answer"]
+    assert vote["conversation_id"].startswith("page-")
+    page.close()

@@ -120,3 +120,53 @@ def test_widget_loader_is_small():
     source = WIDGET.read_text()
     for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert unsafe not in source
+
+
+def stored_votes(path, count, timeout=30.0):
+    """The feedback rows once `count` of them are stored (the widget posts in the background)."""
+    import time
+
+    from plaibot.feedback import FeedbackStore
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = FeedbackStore(path).export() if path.exists() else []
+        if len(rows) >= count and all(r["comment"] for r in rows[-1:]):
+            return rows
+        time.sleep(0.2)
+    return FeedbackStore(path).export() if path.exists() else []
+
+
+def test_widget_feedback_thumbs_and_comment_reach_the_store(browser, partner_site, live_files):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(partner_site)
+    page.locator("button.plaibot-launcher").wait_for()
+    page.evaluate("window.plaibot.reset(); window.plaibot.setLanguage('id'); window.plaibot.open()")
+    page.locator("textarea.plaibot-input").fill("Kapan Hetero Space Banyumas dibuka?")
+    page.keyboard.press("Enter")
+    answer = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
+    answer.wait_for(timeout=60_000)
+    group = answer.locator("[role=group]")
+    assert group.get_attribute("aria-label") == "Apakah jawaban ini membantu?"
+    down = group.locator("button.plaibot-down")
+    assert down.get_attribute("aria-label") == "Tidak membantu"
+    assert down.get_attribute("aria-pressed") == "false"
+
+    down.focus()
+    page.keyboard.press("Enter")  # keyboard only
+    assert group.locator("button.plaibot-down").get_attribute("aria-pressed") == "true"
+    assert "plaibot-" not in active_class(page)  # focus moved to the comment box (no class)
+    page.keyboard.type("Kurang lengkap, sebutkan juga wakilnya.")
+    page.keyboard.press("Enter")
+    group.get_by_text("Terima kasih atas masukan Anda.").wait_for()
+    assert "Terima kasih" in page.locator(".plaibot-live").inner_text()
+
+    rows = stored_votes(live_files["feedback"], 1)
+    vote = rows[-1]
+    assert (vote["rating"], vote["comment"]) == ("down", "Kurang lengkap, sebutkan juga wakilnya.")
+    assert vote["question"] == "Kapan Hetero Space Banyumas dibuka?"
+    assert "16 Desember 2022" in vote["answer"]
+    assert vote["origin"] == partner_site.rstrip("/") and vote["channel"] == "api"
+    page.reload()  # the vote is remembered with the conversation
+    page.locator(".plaibot-msg.plaibot-bot").last.get_by_text("Terima kasih").wait_for()
+    page.close()

@@ -17,7 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plaibot.access import AccessDenied, RateLimiter, TokenSigner, client_ip, normalise_origin
@@ -27,6 +28,11 @@ from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
 from plaibot.state import open_state
 from plaibot.store import StoreUnavailable
+from plaibot.feedback import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, Feedback, FeedbackStore
+from plaibot.logs import annotate
+from plaibot.metrics import Metrics
+from plaibot.operations import install_operations
+from plaibot.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,13 @@ class ChatRequest(BaseModel):
     language: Literal["id", "en"] | None = Field(
         None, description="Language of the page; the answer follows the question's language.")
 
+    @field_validator("question")
+    @classmethod
+    def _clean(cls, question: str) -> str:
+        # Lone surrogates and control characters would break the tokenizer on a later
+        # turn, when the question comes back as conversation history.
+        return clean_text(question)
+
 
 class ChatResponse(BaseModel):
     conversation_id: str
@@ -47,6 +60,20 @@ class ChatResponse(BaseModel):
     sources: list[Source]  # pydantic validates the dataclass as it is
     language: Literal["id", "en"]
     grounded: bool
+
+
+class FeedbackRequest(BaseModel):
+    conversation_id: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                 description="The conversation the rated answer belongs to.")
+    answer: str = Field(..., min_length=1, max_length=MAX_ANSWER_CHARS,
+                        description="The text of the rated answer.")
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=MAX_COMMENT_CHARS, description="Optional, from the user.")
+    question: str = Field("", max_length=MAX_ANSWER_CHARS, description="The question answered.")
+
+
+class FeedbackResponse(BaseModel):
+    id: int
 
 
 class SessionResponse(BaseModel):
@@ -81,6 +108,15 @@ class Guard:
                                "This site is not allowed to use the plaibot API.")
         return origin
 
+    def admit(self, request: Request) -> str:
+        """Check the request's chat token and count it against the rate limits; returns
+        the site the token was issued to."""
+        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        site = self.tokens.verify(token, request.headers.get("origin"))
+        self.per_ip.hit(f"ip:{self.client(request)}")
+        self.per_token.hit(f"token:{token}")
+        return site
+
 
 class BodyLimit:
     """Refuse API bodies larger than `limit` bytes with 413, without reading them whole."""
@@ -114,6 +150,9 @@ def _too_large(limit: int) -> JSONResponse:
     return _error(413, "body_too_large", f"Request body over {limit} bytes.")
 
 
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+
+
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
     error: dict[str, object] = {"code": code, "message": message}
     if retry_after:
@@ -145,21 +184,23 @@ def stream_answer(payload: dict[str, object]) -> Iterator[str]:
 
 
 def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard:
-    """Add the `/api` routes, the widget, CORS, CSP and body limits to `app`."""
+    """Add the `/api` routes, the widget, CORS, CSP and body limits to `app`, and the
+    operations routes (health, metrics, request logs); `app.state` gets `metrics` and
+    `feedback` for the chat page."""
     guard = Guard(settings)
     conversations = ConversationStore(settings.conversation_turns, guard.state)
+    metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
+    app.state.feedback = FeedbackStore(settings.feedback_file)
 
     def ask(request: Request, body: ChatRequest) -> dict[str, object]:
-        token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        guard.tokens.verify(token, request.headers.get("origin"))
-        guard.per_ip.hit(f"ip:{guard.client(request)}")
-        guard.per_token.hit(f"token:{token}")
+        guard.admit(request)
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
         history = conversations.history(body.conversation_id)
-        answer = assistant.ask(body.question, history)
+        answer = metrics.answer("api", body.question, lambda: assistant.ask(body.question, history))
         conversation_id = conversations.add(body.conversation_id, body.question)
+        annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
     @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
@@ -183,9 +224,7 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         return StreamingResponse(stream_answer(payload), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @app.get("/api/health", tags=["operations"])
-    def health() -> dict[str, object]:
-        return {"status": "ok", "chunks": assistant.store.count()}
+    install_feedback(app, guard, app.state.feedback, metrics)
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
@@ -194,6 +233,9 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
 
     @app.exception_handler(AccessDenied)
     async def denied(_: Request, error: AccessDenied) -> JSONResponse:
+        if error.status == 429:
+            metrics.rate_limited.labels("api").inc()
+        annotate(error=error.code)
         return _error(error.status, error.code, str(error), error.retry_after)
 
     @app.exception_handler(StoreUnavailable)
@@ -201,6 +243,12 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         log.error("store unavailable: %s", error)
         return _error(503, "store_unavailable",
                       "The document index is unavailable; try again shortly.", retry_after=5)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        # FastAPI's own refusals (unparsable body, unknown route) in the API's error shape.
+        code = _HTTP_CODES.get(error.status_code, "http_error")
+        return _error(error.status_code, code, str(error.detail))
 
     @app.exception_handler(QuestionError)
     async def bad_question(_: Request, error: QuestionError) -> JSONResponse:
@@ -228,8 +276,30 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         CORSMiddleware,
         allow_origins=sorted(guard.origins),
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization"],
-        expose_headers=["Retry-After"],
+        allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+        expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
+    install_operations(app, assistant, metrics)  # last: its request log wraps everything
     return guard
+
+
+def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics) -> None:
+    """`POST /api/feedback`: a thumbs up or down on an answer, token-protected and
+    rate-limited like a question."""
+
+    @app.post("/api/feedback", status_code=201, response_model=FeedbackResponse,
+              tags=["feedback"])
+    def feedback(request: Request, body: FeedbackRequest) -> dict[str, object]:
+        """Record a vote on an answer (a later vote on the same answer replaces it)."""
+        site = guard.admit(request)
+        try:
+            vote = Feedback(body.conversation_id, body.answer, body.rating, body.comment,
+                            body.question, channel="api", origin=site)
+        except ValueError as error:
+            raise AccessDenied(422, "invalid_feedback", str(error)) from None
+        feedback_id = store.add(vote)
+        metrics.feedback.labels("api", body.rating).inc()
+        annotate(conversation_id=body.conversation_id, rating=body.rating)
+        return {"id": feedback_id}
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, detect_language
+from plaibot.text import Language, clean_text, detect_language
 
 
 class QuestionError(ValueError):
@@ -61,6 +62,9 @@ class Assistant:
             max_sentences=self.settings.answer_sentences,
         )
         self._checked_index = store is not None
+        # The last indexing run of this process and when it ended (for health reports).
+        self.last_index: IndexReport | None = None
+        self.last_index_at: datetime | None = None
 
     def ask(self, question: str, history: Sequence[Turn] | None = None) -> Answer:
         """Answer `question`, reading short follow-ups against the earlier `history`.
@@ -103,6 +107,7 @@ class Assistant:
         if report.changed or not self.retriever.loaded:
             self.retriever.refresh()
         self._checked_index = True
+        self.last_index, self.last_index_at = report, datetime.now(UTC)
         return report
 
     def as_retriever(self) -> HybridRetriever:
@@ -118,9 +123,10 @@ class Assistant:
                 self.index()
 
     def _validate(self, question: object) -> str:
-        if not isinstance(question, str) or not question.strip():
+        # Control characters and lone surrogates (JSON can carry them) are dropped first.
+        question = " ".join(clean_text(question).split()) if isinstance(question, str) else ""
+        if not question:
             raise QuestionError(t("empty_question", "id") + " / " + t("empty_question", "en"), "id")
-        question = " ".join(question.split())
         limit = self.settings.max_question_chars
         if len(question) > limit:
             language = detect_language(question[:500])

@@ -173,6 +173,28 @@ def evaluate(
     console.print(table)
 
 
+feedback_app = typer.Typer(help="User feedback on answers (thumbs up or down, comments).",
+                           no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON.")] = False,
+) -> None:
+    """Print every vote (oldest first) as JSON, or as CSV for a spreadsheet."""
+    from plaibot.feedback import FeedbackStore
+
+    path = Settings().feedback_file
+    if not path.exists():
+        _fail(f"no feedback yet: {path} does not exist (set PLAIBOT_FEEDBACK_PATH?)")
+    store = FeedbackStore(path)
+    if as_csv:
+        sys.stdout.write(store.export_csv())
+    else:
+        sys.stdout.write(json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+
+
 def main() -> None:
     """The console entry point: a store that cannot be reached is a message, not a traceback."""
     from plaibot.store import StoreUnavailable

@@ -68,6 +68,17 @@ class Settings(BaseSettings):
         "the workers of one host; unset: each process keeps its own in memory.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes `plaibot serve` starts.")
 
+    log_conversations: bool = Field(
+        False, description="Write question and answer text into the request logs (off: only "
+        "ids, timings and outcomes are logged, for the askers' privacy).")
+    feedback_path: Path | None = Field(
+        None, description="SQLite file holding user feedback; by default feedback.sqlite3 "
+        "beside the index folder (not inside it, so replacing the index keeps it).")
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.feedback_path or self.index_dir.parent / "feedback.sqlite3"
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -27,13 +27,13 @@ def user_questions(history: Sequence[Turn] | None) -> list[str]:
             questions.append(turn)
         elif isinstance(turn, Mapping):
             if turn.get("role") == "user":
-                questions.append(_text_of(turn.get("content")))
+                questions.append(message_text(turn.get("content")))
         elif isinstance(turn, (tuple, list)) and turn and isinstance(turn[0], str):
             questions.append(turn[0])
     return [q for q in questions if q.strip()]
 
 
-def _text_of(content: object) -> str:
+def message_text(content: object) -> str:
     """Message content as text: a string, or the text parts of a list of content blocks."""
     if isinstance(content, str):
         return content

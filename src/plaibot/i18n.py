@@ -70,6 +70,14 @@ STRINGS: dict[str, dict[Language, str]] = {
     "clear": {"id": "Mulai ulang", "en": "Start over"},
     "language": {"id": "Bahasa antarmuka", "en": "Interface language"},
     "examples": {"id": "Contoh pertanyaan", "en": "Example questions"},
+    "feedback_comment": {
+        "id": "Terima kasih! Ingin menambahkan komentar? (opsional, tekan Enter untuk mengirim)",
+        "en": "Thank you! Would you like to add a comment? (optional, press Enter to send)",
+    },
+    "feedback_thanks": {
+        "id": "Terima kasih atas masukan Anda.",
+        "en": "Thank you for your feedback.",
+    },
 }
 
 

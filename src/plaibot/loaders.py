@@ -6,14 +6,18 @@ indexer reports it by name and carries on with the other files.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
+import re
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import frontmatter
 import yaml
 from bs4 import BeautifulSoup
+from bs4.dammit import EncodingDetector
 from langchain_core.documents import Document
 
 from plaibot.text import LANGUAGES, detect_language, strip_markers
@@ -46,7 +50,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
             continue
         for child in sorted(path.rglob("*")):
             relative = child.relative_to(path)
-            if not child.is_file() or any(p.startswith(".") for p in relative.parts):
+            # Anything but a folder is looked at: a FIFO, device or broken link with a
+            # supported name is reported by `load_file` instead of silently left out.
+            if child.is_dir() or any(p.startswith(".") for p in relative.parts):
                 continue
             if child.name.lower() == "readme.md":
                 continue
@@ -62,12 +68,7 @@ def load_file(path: Path, max_bytes: int) -> tuple[list[Document], str]:
             f"unsupported type {path.suffix or '(no extension)'!r}: "
             f"plaibot reads {', '.join(sorted(LOADERS))}"
         )
-    if not path.exists():
-        raise LoadError("no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise LoadError(f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)")
-    data = path.read_bytes()
+    data = _read(path, max_bytes)
     if not data.strip():
         raise LoadError("empty file")
     digest = file_hash(data)
@@ -85,15 +86,46 @@ def load_file(path: Path, max_bytes: int) -> tuple[list[Document], str]:
     return documents, digest
 
 
-def _decode(data: bytes) -> str:
+def _read(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, refusing what is not a regular file or is over `max_bytes`.
+
+    The type is checked before opening (opening a FIFO blocks; /dev/zero never ends) and
+    at most `max_bytes + 1` bytes are read, so a file growing meanwhile is caught too.
+    """
     try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        if b"\x00" in data[:8192]:
-            raise LoadError("binary file, not text")
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LoadError("not valid UTF-8 text (save the file as UTF-8)") from None
+        info = path.stat()
+    except FileNotFoundError:
+        raise LoadError("no such file (or a broken link)") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError("not a regular file (a device, pipe or socket)")
+    limit = f"the limit is {max_bytes / 1e6:.1f} MB"
+    if info.st_size > max_bytes:
+        raise LoadError(f"too large ({info.st_size / 1e6:.1f} MB; {limit})")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise LoadError(f"too large (grew past {max_bytes / 1e6:.1f} MB while read; {limit})")
+    return data
+
+
+# Byte order marks, longest first: UTF-32's little-endian mark starts with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
+
+
+def _decode(data: bytes, encoding: str | None = None) -> str:
+    """Text from bytes: by byte order mark, else `encoding` (declared by the file), else
+    UTF-8. Text that still holds NUL characters is binary, whatever its name says."""
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), encoding or "utf-8")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        if encoding == "utf-8" and b"\x00" in data:
+            raise LoadError("binary file, not text") from None
+        raise LoadError(f"not valid {encoding.upper()} text (save the file as UTF-8)") from None
+    if "\x00" in text:
+        raise LoadError("binary file, not text")
+    return text
 
 
 def _load_text(data: bytes, path: Path) -> list[Document]:
@@ -112,12 +144,15 @@ def _load_markdown(data: bytes, path: Path) -> list[Document]:
         raise LoadError("front matter 'sources' must map keys to {title, url, date}")
     sources = {str(k): _source_entry(v) for k, v in sources.items()}
     first = next(iter(sources.values()), {})
-    title = meta.get("title") or _first_heading(post.content) or path.stem
+    title = _scalar(meta, "title") or _first_heading(post.content) or path.stem
+    topics = meta.get("topics") or []
+    if not isinstance(topics, list):
+        topics = [topics]
     metadata = {
-        "title": str(title),
+        "title": title,
         "url": first.get("url", ""),
-        "published": str(meta.get("published") or first.get("date", "")),
-        "topics": ", ".join(map(str, meta.get("topics") or [])),
+        "published": _scalar(meta, "published") or first.get("date", ""),
+        "topics": ", ".join(_scalar({"topics": t}, "topics") for t in topics),
         "sources": json.dumps(sources, ensure_ascii=False),
     }
     if meta.get("language") in LANGUAGES:
@@ -125,10 +160,22 @@ def _load_markdown(data: bytes, path: Path) -> list[Document]:
     return [Document(page_content=post.content, metadata=metadata)]
 
 
+def _scalar(mapping: dict, key: str) -> str:
+    """A front matter value as text; only plain values (text, numbers, dates) are accepted.
+
+    Lists and mappings are refused rather than turned into text: YAML aliases let a few
+    lines describe a structure whose text runs to gigabytes ("billion laughs").
+    """
+    value = mapping.get(key)
+    if isinstance(value, (list, dict, set, tuple)):
+        raise LoadError(f"front matter '{key}' must be plain text, not a list or mapping")
+    return "" if value is None else str(value)
+
+
 def _source_entry(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
         raise LoadError("each front matter source needs title, url and date")
-    return {k: str(value.get(k) or "") for k in ("title", "url", "date")}
+    return {k: _scalar(value, k) for k in ("title", "url", "date")}
 
 
 def _first_heading(markdown: str) -> str | None:
@@ -138,17 +185,26 @@ def _first_heading(markdown: str) -> str | None:
     return None
 
 
+# Elements whose text a reader never sees: code, styling, embedded documents, navigation.
+_INVISIBLE = ["script", "style", "noscript", "template", "iframe", "svg", "nav", "footer",
+              "object", "embed", "title"]
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
 def _load_html(data: bytes, path: Path) -> list[Document]:
-    soup = BeautifulSoup(_decode(data), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "iframe", "svg", "nav", "footer"]):
+    declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+    soup = BeautifulSoup(_decode(data, _known_encoding(declared)), "html.parser")
+    title = soup.title.get_text(strip=True) if soup.title else None
+    for tag in soup(_INVISIBLE):
+        tag.decompose()
+    # Hidden text is not what the page says (and a common place to hide instructions).
+    for tag in soup.find_all(lambda t: t.has_attr("hidden") or t.get("aria-hidden") == "true"
+                             or _HIDDEN_STYLE.search(str(t.get("style", "")))):
         tag.decompose()
     # Headings become Markdown headings so the splitter keeps them as the chunk's context.
     for level in (1, 2, 3):
         for heading in soup.find_all(f"h{level}"):
             heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")
-    title = soup.title.get_text(strip=True) if soup.title else None
-    if soup.title:
-        soup.title.decompose()
     text = soup.get_text("\n")
     lines = [" ".join(line.split()) for line in text.splitlines()]
     body = "\n".join(lines)
@@ -156,11 +212,19 @@ def _load_html(data: bytes, path: Path) -> list[Document]:
     return [Document(page_content=body, metadata=metadata)]
 
 
+def _known_encoding(name: str | None) -> str | None:
+    """A declared character set Python can decode, else None (UTF-8 is then assumed)."""
+    try:
+        return codecs.lookup(name).name if name else None
+    except LookupError:
+        return None
+
+
 def _load_pdf(data: bytes, path: Path) -> list[Document]:
     from io import BytesIO
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError
 
     try:
         reader = PdfReader(BytesIO(data))
@@ -170,7 +234,10 @@ def _load_pdf(data: bytes, path: Path) -> list[Document]:
         pages = [page.extract_text() or "" for page in reader.pages]
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+    except LimitReachedError:
+        raise LoadError("PDF content expands past pypdf's safety limit (a decompression "
+                        "bomb?)") from None
+    except Exception as error:  # noqa: BLE001 - a parser of hostile bytes fails in many ways
         raise LoadError(f"corrupt or unreadable PDF ({error.__class__.__name__})") from None
     base = {"title": title} if title else {}
     return [

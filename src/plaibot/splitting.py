@@ -12,6 +12,10 @@ from plaibot.text import markers, split_sentences
 
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 _MARKER_GROUP = re.compile(r"((?:\s*\[\^[\w-]+\])+)")
+# Whitespace other than space, tab and newline (no-break, thin, ideographic spaces, ...).
+# LangChain's header splitter deletes every character that is not printable, which would
+# glue "16\u00a0Desember" into one word; as plain spaces they keep words apart.
+_ODD_SPACE = re.compile(r"[^\S \t\n\r]")
 _MARKUP = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)|\*\*|__|`")
 
 
@@ -29,11 +33,14 @@ def split_documents(
         chunk_size=chunk_size,
         chunk_overlap=min(chunk_overlap, chunk_size // 2),
         separators=["\n\n", "  \n", "\n", ". ", " ", ""],
+        # A cut at ". " leaves the full stop with its sentence; the default ("start") would
+        # open the next chunk with ". " and end the sentence without one.
+        keep_separator="end",
     )
     chunks: list[Document] = []
     for document in documents:
         position = 0
-        for section in by_heading.split_text(document.page_content):
+        for section in by_heading.split_text(_ODD_SPACE.sub(" ", document.page_content)):
             heading = _heading_path(document.metadata.get("title", ""), section.metadata)
             for piece in by_size.split_text(section.page_content):
                 text = f"{heading}\n\n{piece}" if heading else piece

@@ -335,6 +335,15 @@ class ChunkStore:
         return [Document(id=i, page_content="", metadata=m)
                 for i, m in zip(got["ids"], got["metadatas"], strict=True)]
 
+    def location(self) -> dict[str, str]:
+        """Where the chunks live: {"kind": "persistent", "path"}, {"kind": "http", "url"}
+        or {"kind": "memory"} (for health reports; needs no connection)."""
+        if self.where.startswith(("http://", "https://")):
+            return {"kind": "http", "url": self.where}
+        if self._persist_path:
+            return {"kind": "persistent", "path": self._persist_path}
+        return {"kind": "memory"}
+
     def _ids_of(self, source: str) -> list[str]:
         with self._call() as (chunks, _, _):
             return chunks.get(where={"source": source}, include=[])["ids"]

@@ -7,6 +7,7 @@ question at query time, so it must stay free of models and I/O.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Literal
 
@@ -56,6 +57,15 @@ _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
 # Questions drop both lists: they mix the languages, and an English "the" or "of" would
 # otherwise match English titles quoted inside Indonesian documents.
 _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL
+
+
+def clean_text(text: str) -> str:
+    """`text` without what no person typed: lone surrogates (which cannot be encoded, so
+    they break tokenizers, SQLite and logs) and control characters other than tab and
+    newline (NUL and friends, usually a pasted binary)."""
+    if text.isprintable():  # the common case, checked in C
+        return text
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs"))
 
 
 def strip_markers(text: str) -> str:
@@ -120,8 +130,12 @@ def tokenize(text: str, language: Language, *, question: bool = False) -> list[s
     `question=True` drops the stopwords of both languages (see `_QUESTION_STOPWORDS`).
     """
     stopwords = _QUESTION_STOPWORDS if question else _STOPWORDS[language]
+    return _stems(words(text), stopwords, language)
+
+
+def _stems(tokens: list[str], stopwords: frozenset[str], language: Language) -> list[str]:
     out = []
-    for token in words(text):
+    for token in tokens:
         if token in stopwords or (len(token) == 1 and not token.isdigit()):
             continue
         out.append(token if token[0].isdigit() else _stem(token, language))
@@ -158,8 +172,10 @@ _CUE_WORDS = frozenset(
 
 def content_tokens(question: str, language: Language) -> list[str]:
     """`tokenize` without the words that only name the kind of answer wanted."""
-    kept = " ".join(w for w in words(question) if w not in _CUE_WORDS)
-    return tokenize(kept, language, question=True)
+    # The words are stemmed as they are, not joined and split again: lower-casing can
+    # change how a word splits ("İ" becomes "i" and a combining dot).
+    kept = [w for w in words(question) if w not in _CUE_WORDS]
+    return _stems(kept, _QUESTION_STOPWORDS, language)
 
 
 def question_kind(question: str) -> QuestionKind:

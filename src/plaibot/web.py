@@ -5,17 +5,23 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
+from dataclasses import asdict
 
 import gradio as gr
 from fastapi import FastAPI
 
+from plaibot import logs
 from plaibot.access import AccessDenied
 from plaibot.answering import Answer
 from plaibot.api import Guard, install_api
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
+from plaibot.conversation import message_text
+from plaibot.feedback import Feedback, FeedbackStore, MAX_COMMENT_CHARS
 from plaibot.i18n import EXAMPLES, STRINGS, t
 from plaibot.store import StoreUnavailable
+from plaibot.metrics import Metrics
 from plaibot.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -43,18 +49,23 @@ def _escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "[]()*_`<>#" else c for c in text)
 
 
-def reply(assistant: Assistant, message: str, history: list) -> str:
+def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | None = None) -> str:
     """One chat turn; every failure becomes a friendly message in the asker's language."""
+    def ask() -> Answer:
+        return assistant.ask(message, history)
+
     try:
-        return format_answer(assistant.ask(message, history))
+        return format_answer(metrics.answer("page", message, ask) if metrics else ask())
     except QuestionError as error:
         return str(error)
     except Exception:  # the page must stay up whatever one question does
         log.exception("answering failed")
+        if metrics is not None:
+            metrics.errors.labels("page").inc()
         return t("error", detect_language(message or ""))
 
 
-_PAGE_STRINGS = ("title", "intro", "placeholder", "examples")
+_PAGE_STRINGS = ("title", "intro", "placeholder", "examples", "feedback_comment")
 
 
 def translations() -> gr.I18n:
@@ -63,10 +74,12 @@ def translations() -> gr.I18n:
                       for lang in ("id", "en")})
 
 
-def build_chat(assistant: Assistant, guard: Guard | None = None) -> gr.Blocks:
+def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metrics | None = None,
+               feedback: FeedbackStore | None = None) -> gr.Blocks:
     """The chat page: answers with sources, bilingual examples and interface strings.
 
-    With a `guard`, each visitor's questions count against the per-IP rate limit.
+    With a `guard`, each visitor's questions count against the per-IP rate limit; with
+    `metrics` they are counted; with `feedback`, answers get thumbs up and down.
     """
     i18n = translations()
 
@@ -75,11 +88,14 @@ def build_chat(assistant: Assistant, guard: Guard | None = None) -> gr.Blocks:
             try:
                 guard.per_ip.hit(f"ip:{guard.client(request)}")
             except AccessDenied as error:
+                if metrics is not None:
+                    metrics.rate_limited.labels("page").inc()
                 return t("rate_limited", detect_language(message or ""),
                          seconds=error.retry_after or 60)
-        return reply(assistant, message, history)
+        return reply(assistant, message, history, metrics)
 
-    chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=None,
+    feedback_options = ("Like", "Dislike") if feedback is not None else None
+    chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=feedback_options,
                          placeholder=i18n("intro"), elem_id="plaibot-chat")
     textbox = gr.Textbox(placeholder=i18n("placeholder"), show_label=False, lines=1,
                          max_lines=6, max_length=assistant.settings.max_question_chars,
@@ -96,7 +112,71 @@ def build_chat(assistant: Assistant, guard: Guard | None = None) -> gr.Blocks:
         concurrency_limit=8,
         fill_height=True,
     )
+    if feedback is not None:
+        with chat:
+            add_feedback(chatbot, feedback, guard, metrics, i18n)
     return chat
+
+
+def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
+                 metrics: Metrics | None, i18n: gr.I18n) -> None:
+    """Thumbs up and down on answers (the Chatbot's like event), then an optional comment.
+
+    The vote is stored at once; the comment box that appears updates the same vote.
+    """
+    comment = gr.Textbox(label=i18n("feedback_comment"), visible=False, lines=1,
+                         max_length=MAX_COMMENT_CHARS, elem_id="plaibot-feedback-comment")
+    voted = gr.State(None)
+
+    def like(history: list, data: gr.LikeData, request: gr.Request) -> tuple[dict | None, dict]:
+        vote = page_vote(history, data, request)
+        if vote is None or not _admitted(guard, metrics, request):
+            return None, gr.update(visible=False, value="")
+        store.add(vote)
+        if metrics is not None:
+            metrics.feedback.labels("page", vote.rating).inc()
+        return asdict(vote), gr.update(visible=True, value="")
+
+    def add_comment(text: str, vote: dict | None, request: gr.Request) -> tuple[None, dict]:
+        if vote and text.strip() and _admitted(guard, metrics, request):
+            store.add(Feedback(**{**vote, "comment": text}))
+            gr.Info(t("feedback_thanks", detect_language(text)))
+        return None, gr.update(visible=False, value="")
+
+    chatbot.like(like, [chatbot], [voted, comment], api_name="feedback")
+    comment.submit(add_comment, [comment, voted], [voted, comment], api_name="feedback_comment")
+
+
+def page_vote(history: list, data: gr.LikeData, request: gr.Request | None) -> Feedback | None:
+    """The vote a like event on the chat page stands for; None for anything but a thumb
+    on an answer (a vote taken back, a user message, an index out of range)."""
+    rating = {True: "up", "Like": "up", False: "down", "Dislike": "down"}.get(data.liked)
+    index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+    if rating is None or not isinstance(index, int) or not 0 <= index < len(history or []):
+        return None
+    message = history[index]
+    if not isinstance(message, dict) or message.get("role") != "assistant":
+        return None
+    asked = [m for m in history[:index] if isinstance(m, dict) and m.get("role") == "user"]
+    session = getattr(request, "session_hash", None) or "page"
+    try:
+        return Feedback(f"page-{session}", message_text(message.get("content")), rating,
+                        question=message_text(asked[-1].get("content")) if asked else "",
+                        channel="page")
+    except ValueError:  # an empty answer
+        return None
+
+
+def _admitted(guard: Guard | None, metrics: Metrics | None, request: gr.Request | None) -> bool:
+    if guard is None or request is None:
+        return True
+    try:
+        guard.per_ip.hit(f"ip:{guard.client(request)}")
+    except AccessDenied:
+        if metrics is not None:
+            metrics.rate_limited.labels("page").inc()
+        return False
+    return True
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -113,7 +193,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
-    chat = build_chat(assistant, guard)
+    chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback)
     return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS)
 
 
@@ -121,15 +201,22 @@ def serve(settings: Settings, host: str, port: int) -> None:
     """Run the app with uvicorn; with `settings.workers` > 1, in that many processes."""
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("bm25s", "sentence_transformers", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure()
+    # uvicorn's own handlers and access log are off: its records reach the JSON handler,
+    # and the request log writes one line per request instead.
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+                    access_log=False)
         return
     prepare_workers(settings)
-    uvicorn.run("plaibot.web:create_app", factory=True, host=host, port=port,
-                workers=settings.workers, log_level="warning")
+    uvicorn.run("plaibot.web:worker_app", factory=True, host=host, port=port,
+                workers=settings.workers, log_config=None, access_log=False)
+
+
+def worker_app() -> FastAPI:
+    """The app in one of several worker processes (settings come from the environment)."""
+    logs.configure()
+    return create_app()
 
 
 def prepare_workers(settings: Settings) -> None:
@@ -142,3 +229,5 @@ def prepare_workers(settings: Settings) -> None:
         os.environ["PLAIBOT_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     if settings.state_path is None:
         os.environ["PLAIBOT_STATE_PATH"] = str(settings.index_dir.parent / "state.sqlite")
+    # prometheus_client sums the workers' counters through files in this folder.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="plaibot-metrics-"))

@@ -1,6 +1,7 @@
 /*! plaibot chat widget: cited answers about Indonesia's AI and creative-economy ecosystem.
  * Embed: <script src="https://HOST/widget.js" data-lang="id" async></script>
  * API: window.plaibot.open() / close() / reset() / setLanguage("id"|"en")
+ * Finished answers get thumbs up/down and an optional comment (POST /api/feedback).
  * Self-contained: Shadow DOM, no dependencies, no globals besides window.plaibot.
  * All user and answer text is rendered with createElement + textContent only. */
 (function () {
@@ -33,7 +34,12 @@
       rate: 'Terlalu banyak pertanyaan dalam waktu singkat. Coba lagi sebentar lagi.',
       rateN: 'Terlalu banyak pertanyaan dalam waktu singkat. Coba lagi dalam {n} detik.',
       forbidden: 'Maaf, obrolan plaibot tidak diizinkan di situs ini.',
-      error: 'Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi.'
+      error: 'Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi.',
+      fb: 'Apakah jawaban ini membantu?',
+      up: 'Membantu',
+      down: 'Tidak membantu',
+      note: 'Komentar (opsional)',
+      thanks: 'Terima kasih atas masukan Anda.'
     },
     en: {
       open: 'Open plaibot chat',
@@ -50,7 +56,12 @@
       rate: 'Too many questions in a short time. Please try again shortly.',
       rateN: 'Too many questions in a short time. Please try again in {n} s.',
       forbidden: 'Sorry, plaibot chat is not allowed on this site.',
-      error: 'Sorry, something went wrong while answering. Please try again.'
+      error: 'Sorry, something went wrong while answering. Please try again.',
+      fb: 'Was this answer helpful?',
+      up: 'Helpful',
+      down: 'Not helpful',
+      note: 'Comment (optional)',
+      thanks: 'Thank you for your feedback.'
     }
   };
 
@@ -92,6 +103,14 @@
     '.plaibot-sources a{color:#0b5d8a;text-decoration:underline;cursor:pointer}' +
     '.plaibot-sources a:hover{color:#073f5e}' +
     '.plaibot-note{color:#4a5663}' +
+    '.plaibot-fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px}' +
+    '.plaibot-fb button{display:flex;align-items:center;justify-content:center;height:30px;min-width:30px;padding:0 8px;border:1px solid #cfd8e1;border-radius:6px;font-size:14px}' +
+    '.plaibot-fb button:hover,.plaibot-fb [aria-pressed=true]{background:#e3eef6;border-color:#0b5d8a}' +
+    '.plaibot-fb svg{display:block;width:16px;height:16px;fill:#0b5d8a}' +
+    '.plaibot-down svg{transform:scaleY(-1)}' +
+    '.plaibot-fb p{flex-basis:100%;font-size:13px;color:#4a5663}' +
+    '.plaibot-fbrow{display:flex;flex-basis:100%;gap:6px}' +
+    '.plaibot-fb input{flex:1;min-width:0;height:32px;padding:4px 8px;border:1px solid #8a97a5;border-radius:6px;font-size:16px}' +
     '.plaibot-form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid #d9e1e8;background:#fff}' +
     '.plaibot-input{display:block;flex:1;height:42px;min-height:42px;max-height:140px;padding:8px 10px;resize:none;overflow-y:auto;' +
     'border:1px solid #8a97a5;border-radius:8px;background:#fff;font-size:16px;line-height:1.5}' +
@@ -171,12 +190,13 @@
 
   var wrap = shadow.appendChild(h('div', 'plaibot-root'));
   var launcher = wrap.appendChild(at(button('plaibot-launcher'), { 'aria-expanded': 'false', 'aria-controls': 'plaibot-panel' }));
-  var svg = doc.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  at(svg, { viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' });
-  svg.appendChild(at(doc.createElementNS('http://www.w3.org/2000/svg', 'path'), {
-    d: 'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM7 9h10v2H7zm0-3h10v2H7zm0 6h7v2H7z'
-  }));
-  launcher.appendChild(svg);
+  function icon(d) {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = at(doc.createElementNS(ns, 'svg'), { viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' });
+    svg.appendChild(at(doc.createElementNS(ns, 'path'), { d: d }));
+    return svg;
+  }
+  launcher.appendChild(icon('M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM7 9h10v2H7zm0-3h10v2H7zm0 6h7v2H7z'));
 
   var panel = wrap.appendChild(at(h('div', 'plaibot-panel'), {
     id: 'plaibot-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'plaibot-title'
@@ -273,8 +293,51 @@
         if (s.date) li.appendChild(h('span', 'plaibot-note', ' (' + s.date + ')'));
       });
     }
+    if (m.state === 'done' && m.cid) feedback(m, el.appendChild(h('div', 'plaibot-fb')));
     // state last: tests and assistive tech wait for data-state="done"
     el.setAttribute('data-state', m.state || 'pending');
+  }
+
+  /* ---- feedback: thumbs up/down, then an optional comment ---- */
+  var THUMB = 'M2 10h4v11H2zm6 11V10l5-8c1.4 0 2.4 1.2 2.1 2.6L14.5 9H21a1 1 0 0 1 1 1.2l-1.8 9.2a2 2 0 0 1-2 1.6z';
+
+  // (re)draw one answer's feedback box; `focus` names what gets the focus after a redraw
+  function feedback(m, box, focus) {
+    var t = T();
+    box.textContent = '';
+    at(box, { role: 'group', 'aria-label': t.fb });
+    if (m.fbDone) { box.appendChild(h('p', null, t.thanks)); return; }
+    ['up', 'down'].forEach(function (r) {
+      var b = box.appendChild(at(button('plaibot-' + r), { 'aria-label': t[r], title: t[r], 'aria-pressed': String(m.fb === r) }));
+      b.appendChild(icon(THUMB));
+      b.addEventListener('click', function () { vote(m, box, r); });
+      if (focus === r) b.focus();
+    });
+    if (!m.fb) return;
+    var row = box.appendChild(h('div', 'plaibot-fbrow'));
+    var note = row.appendChild(at(h('input'), { type: 'text', maxlength: MAX, 'aria-label': t.note, placeholder: t.note }));
+    var ok = row.appendChild(button('plaibot-fbsend'));
+    ok.textContent = t.send;
+    function done() { vote(m, box, m.fb, note.value.trim().slice(0, MAX)); }
+    ok.addEventListener('click', done);
+    note.addEventListener('keydown', function (e) { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); done(); } });
+    if (focus === 'note') note.focus();
+  }
+
+  // a thumb is sent at once; a comment sent later updates the same vote on the server
+  function vote(m, box, rating, comment) {
+    m.fb = rating;
+    if (comment != null) m.fbDone = true;
+    feedback(m, box, comment == null ? 'note' : '');
+    save();
+    if (comment != null) { live.textContent = T().thanks; input.focus(); }
+    post('/api/feedback', JSON.stringify({
+      conversation_id: m.cid, answer: m.text.slice(0, 2000), rating: rating, comment: comment || '', question: m.q || ''
+    })).then(async function (res) {
+      if (!res.ok) throw await httpError(res);
+    }).catch(function (err) {
+      live.textContent = errText(err && err.k ? err : { k: 'net' });
+    });
   }
 
   function build(m) {
@@ -345,9 +408,9 @@
     return tokenP;
   }
 
-  async function post(body, signal) {
+  async function post(path, body, signal) {
     for (var i = 0; ; i++) {
-      var res = await fetch(api + '/api/chat/stream', {
+      var res = await fetch(api + path, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', Authorization: 'Bearer ' + await getToken(i > 0) },
         body: body,
@@ -358,7 +421,7 @@
   }
 
   async function stream(question, bot, my, signal) {
-    var res = await post(JSON.stringify({ question: question, conversation_id: state.cid, language: state.lang }), signal);
+    var res = await post('/api/chat/stream', JSON.stringify({ question: question, conversation_id: state.cid, language: state.lang }), signal);
     if (!res.ok) throw await httpError(res);
     if (!res.body) throw { k: 'error' };
     var reader = res.body.getReader();
@@ -408,6 +471,7 @@
       throw errFrom(Number(d.status), d.message, d.retry_after);
     } else if (name === 'done') {
       if (d.conversation_id != null) state.cid = String(d.conversation_id);
+      bot.cid = state.cid; // feedback names the conversation the answer belongs to
       bot.state = 'done';
       if (typeof d.grounded === 'boolean') bot.grounded = d.grounded;
       live.textContent = bot.text.replace(/\*\*/g, ''); // announce the finished answer once
@@ -429,7 +493,7 @@
     if (!question || busy) return;
     input.value = '';
     grow();
-    var bot = { role: 'bot', text: '', state: 'pending' };
+    var bot = { role: 'bot', text: '', state: 'pending', q: question };
     state.msgs.push({ role: 'user', text: question }, bot);
     if (state.msgs.length > 60) state.msgs.splice(0, state.msgs.length - 60);
     renderAll();
