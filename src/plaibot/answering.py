@@ -72,7 +72,8 @@ class _Sentence:
 
 # Sentences in which the documents say they do not know something.
 _UNKNOWN = re.compile(
-    r"\b(belum|tidak) (diketahui|ditemukan|ada informasi)|\bno (information|source)\b"
+    r"\b(belum|tidak) (diketahui|ditemukan|ada informasi)"
+    r"|\bno information (was|is|has been) (found|available)|\bno source (gives|explains|names|states)"
     r"|\bnot (known|found)\b|\bunknown\b|\bare also unknown\b",
     re.IGNORECASE,
 )
