@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -25,6 +24,9 @@ from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
+from plaibot.generation import AnswerEvent, Replace, Token
+from plaibot.i18n import t
+from plaibot.text import Language, detect_language
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +134,22 @@ def sse(event: str, data: dict[str, object]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def stream_answer(payload: dict[str, object]) -> Iterator[str]:
-    """`token` events word by word, then `sources`, then `done`."""
-    for piece in re.findall(r"\s*\S+", str(payload["text"])):
-        yield sse("token", {"text": piece})
+def stream_events(events: Iterator[AnswerEvent], finish: Callable[[Answer], dict[str, object]],
+                  language: Language) -> Iterator[str]:
+    """`token` events as the answer is written (`replace` when the text so far is swapped
+    for another), then `sources` and `done`; `error` when answering fails midway."""
+    try:
+        for event in events:
+            if isinstance(event, Token):
+                yield sse("token", {"text": event.text})
+            elif isinstance(event, Replace):
+                yield sse("replace", {"text": event.text})
+            else:
+                payload = finish(event.answer)
+    except Exception:  # the response has started: the failure must travel as an event
+        log.exception("answering failed")
+        yield sse("error", {"status": 500, "message": t("error", language)})
+        return
     yield sse("sources", {"sources": payload["sources"]})
     yield sse("done", {key: payload[key] for key in ("conversation_id", "language", "grounded")})
 
@@ -145,7 +159,8 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     guard = Guard(settings)
     conversations = ConversationStore(turns=settings.conversation_turns)
 
-    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+    def admit(request: Request, body: ChatRequest) -> list[str]:
+        """Check the caller and the question; the conversation's earlier questions."""
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         guard.tokens.verify(token, request.headers.get("origin"))
         guard.per_ip.hit(f"ip:{guard.client(request)}")
@@ -153,10 +168,13 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
-        history = conversations.history(body.conversation_id)
-        answer = assistant.ask(body.question, history)
-        conversation_id = conversations.add(body.conversation_id, body.question)
-        return answer_payload(answer, conversation_id)
+        return conversations.history(body.conversation_id)
+
+    def finish(body: ChatRequest, answer: Answer) -> dict[str, object]:
+        return answer_payload(answer, conversations.add(body.conversation_id, body.question))
+
+    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+        return finish(body, assistant.ask(body.question, admit(request, body)))
 
     @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
     def session(request: Request) -> dict[str, object]:
@@ -172,11 +190,13 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
 
     @app.post("/api/chat/stream", tags=["chat"],
               responses={200: {"content": {"text/event-stream": {}},
-                               "description": "Events: token, sources, error, done."}})
+                               "description": "Events: token, replace, sources, error, done."}})
     def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
-        """The same answer as server-sent events: `token`… `sources` `done` (or `error`)."""
-        payload = ask(request, body)
-        return StreamingResponse(stream_answer(payload), media_type="text/event-stream",
+        """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
+        events = assistant.stream(body.question, admit(request, body))
+        language = detect_language(body.question)
+        return StreamingResponse(stream_events(events, lambda a: finish(body, a), language),
+                                 media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     @app.get("/api/health", tags=["operations"])

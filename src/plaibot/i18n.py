@@ -70,6 +70,17 @@ STRINGS: dict[str, dict[Language, str]] = {
     "clear": {"id": "Mulai ulang", "en": "Start over"},
     "language": {"id": "Bahasa antarmuka", "en": "Interface language"},
     "examples": {"id": "Contoh pertanyaan", "en": "Example questions"},
+    "llm_unavailable": {
+        "id": "(Model bahasa sedang tidak tersedia; jawaban ini dikutip langsung dari dokumen.)",
+        "en": "(The language model is unavailable right now; this answer quotes the documents "
+        "directly.)",
+    },
+    "llm_unchecked": {
+        "id": "(Jawaban model bahasa tidak cocok dengan sumbernya; jawaban ini dikutip langsung "
+        "dari dokumen.)",
+        "en": "(The language model's answer did not match its sources; this answer quotes the "
+        "documents directly.)",
+    },
 }
 
 

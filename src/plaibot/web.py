@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 
 import gradio as gr
 from fastapi import FastAPI
@@ -12,6 +14,7 @@ from plaibot.answering import Answer
 from plaibot.api import Guard, install_api
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
+from plaibot.generation import Replace, Token
 from plaibot.i18n import EXAMPLES, STRINGS, t
 from plaibot.text import detect_language
 
@@ -40,15 +43,25 @@ def _escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "[]()*_`<>#" else c for c in text)
 
 
-def reply(assistant: Assistant, message: str, history: list) -> str:
-    """One chat turn; every failure becomes a friendly message in the asker's language."""
+def reply(assistant: Assistant, message: str, history: list,
+          every: float = 0.05) -> Iterator[str]:
+    """One chat turn as it is written (at most one update per `every` seconds), then the
+    answer with its sources; every failure becomes a friendly message in the asker's language."""
     try:
-        return format_answer(assistant.ask(message, history))
+        text, shown_at = "", time.monotonic()
+        for event in assistant.stream(message, history):
+            if isinstance(event, (Token, Replace)):
+                text = text + event.text if isinstance(event, Token) else event.text
+                if time.monotonic() - shown_at >= every:
+                    shown_at = time.monotonic()
+                    yield text
+            else:
+                yield format_answer(event.answer)
     except QuestionError as error:
-        return str(error)
+        yield str(error)
     except Exception:  # the page must stay up whatever one question does
         log.exception("answering failed")
-        return t("error", detect_language(message or ""))
+        yield t("error", detect_language(message or ""))
 
 
 _PAGE_STRINGS = ("title", "intro", "placeholder", "examples")
@@ -67,14 +80,15 @@ def build_chat(assistant: Assistant, guard: Guard | None = None) -> gr.Blocks:
     """
     i18n = translations()
 
-    def respond(message: str, history: list, request: gr.Request) -> str:
+    def respond(message: str, history: list, request: gr.Request) -> Iterator[str]:
         if guard is not None and request is not None:
             try:
                 guard.per_ip.hit(f"ip:{guard.client(request)}")
             except AccessDenied as error:
-                return t("rate_limited", detect_language(message or ""),
-                         seconds=error.retry_after or 60)
-        return reply(assistant, message, history)
+                yield t("rate_limited", detect_language(message or ""),
+                        seconds=error.retry_after or 60)
+                return
+        yield from reply(assistant, message, history)
 
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=None,
                          placeholder=i18n("intro"), elem_id="plaibot-chat")
