@@ -258,3 +258,22 @@ def test_chat_page_streams_then_shows_the_answer_with_sources(knowledge_settings
     assert len(shown) > 3 and all(b.startswith(a) for a, b in zip(shown[:-2], shown[1:-1]))
     assert shown[-1].startswith(shown[-2]) and "**Sumber:**" in shown[-1]
     assert "16 Desember 2022" in shown[-1] and "https://" in shown[-1]
+
+
+def test_settings_build_ollama_and_openai_compatible_chat_models():
+    pytest.importorskip("langchain_ollama", reason="needs the llm extra (make install-llm)")
+    pytest.importorskip("langchain_openai", reason="needs the llm extra (make install-llm)")
+    from plaibot.generation import chat_model
+
+    ollama = chat_model(Settings(answerer="ollama:qwen2.5:3b", llm_base_url="http://127.0.0.1:11434",
+                                 llm_max_tokens=99, llm_timeout_seconds=7, llm_temperature=0.1,
+                                 llm_options={"reasoning": False}))
+    assert type(ollama).__name__ == "ChatOllama" and ollama.model == "qwen2.5:3b"
+    assert ollama.num_predict == 99 and ollama.client_kwargs == {"timeout": 7}
+    assert ollama.base_url == "http://127.0.0.1:11434" and ollama.reasoning is False
+    compatible = chat_model(Settings(answerer="openai:local", llm_base_url="http://127.0.0.1:8080/v1",
+                                     llm_api_key="none", llm_max_tokens=99, llm_timeout_seconds=7))
+    assert type(compatible).__name__ == "ChatOpenAI" and compatible.model_name == "local"
+    assert compatible.openai_api_base == "http://127.0.0.1:8080/v1" and compatible.max_retries == 0
+    assert compatible.max_tokens == 99 and compatible.extra_body == {"max_tokens": 99}
+    assert compatible.request_timeout == 7
