@@ -3,10 +3,11 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
+LLM_STAMP := $(VENV)/.llm-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
 
-.PHONY: install index run test eval bench soak widget-size clean
+.PHONY: install install-llm index run test eval bench soak widget-size clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +18,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The chat-model extras, and a real model server for the tests. llama.cpp is compiled for
+# any x86-64 (the native build crashes on the test model here); pip caches the wheel.
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[test,llm,llm-server]'
+	touch $(LLM_STAMP)
+
+install-llm: $(LLM_STAMP)
+
 index: install
 	$(BIN)/plaibot index
 
 run: install
 	$(BIN)/plaibot serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install-llm
 	$(BIN)/python -m pytest -q -rs
 
 eval: install

@@ -72,3 +72,15 @@ def test_eval_prints_a_table(env, tmp_path):
     result = plaibot(env, "eval", str(path), "--json")
     [row] = json.loads(result.stdout)
     assert row["recall_at_1"] == 1.0 and row["answer_hit_rate"] == 1.0
+
+
+def test_ask_stream_prints_the_answer_and_its_sources(env):
+    result = plaibot(env, "ask", "--stream", "Siapa Menteri Ekonomi Kreatif?")
+    assert result.returncode == 0, result.stderr
+    assert "Riefky" in result.stdout and "[1]" in result.stdout and "http" in result.stdout
+
+
+def test_unknown_chat_model_provider_is_a_clear_error(env):
+    result = plaibot({**env, "PLAIBOT_ANSWERER": "nosuch:model"}, "ask", "Apa itu PL(AI)GROUND?")
+    assert result.returncode == 2
+    assert "PLAIBOT_ANSWERER=nosuch:model" in result.stderr and "Traceback" not in result.stderr

@@ -1,6 +1,7 @@
 """The partner widget on a page from another origin, in headless Chromium."""
 
 import functools
+import json
 import http.server
 import threading
 from pathlib import Path
@@ -169,4 +170,40 @@ def test_widget_feedback_thumbs_and_comment_reach_the_store(browser, partner_sit
     assert vote["origin"] == partner_site.rstrip("/") and vote["channel"] == "api"
     page.reload()  # the vote is remembered with the conversation
     page.locator(".plaibot-msg.plaibot-bot").last.get_by_text("Terima kasih").wait_for()
+
+
+def sse(event, data):
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+def test_widget_replaces_streamed_text_when_the_server_says_so(browser, partner_site):
+    """A `replace` event (the quoted answer after a generated one failed its check)
+    supersedes the tokens already shown."""
+    body = (sse("token", {"text": "Jawaban"}) + sse("token", {"text": " model [9]."})
+            + sse("replace", {"text": "Jawaban kutipan [1]."})
+            + sse("sources", {"sources": [{"number": 1, "title": "Sumber A",
+                                           "address": "https://example.org/a", "date": ""}]})
+            + sse("done", {"conversation_id": "c1", "language": "id", "grounded": True}))
+    cors = {"Access-Control-Allow-Origin": partner_site.rstrip("/"),
+            "Access-Control-Allow-Headers": "Content-Type, Authorization",
+            "Access-Control-Allow-Methods": "POST"}
+
+    def answer(route):
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=cors)
+        else:
+            route.fulfill(status=200, headers={**cors, "Content-Type": "text/event-stream"},
+                          body=body)
+
+    page = browser.new_page()
+    page.route("**/api/chat/stream", answer)
+    page.goto(partner_site)
+    page.locator("button.plaibot-launcher").click()
+    page.locator("textarea.plaibot-input").fill("Kapan Hetero Space Banyumas dibuka?")
+    page.locator("button.plaibot-send").click()
+    done = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
+    done.wait_for(timeout=30_000)
+    assert done.locator(".plaibot-text").inner_text() == "Jawaban kutipan [1]."
+    assert "Sumber A" in done.inner_text()
+    assert page.locator(".plaibot-live").inner_text() == "Jawaban kutipan [1]."
     page.close()

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.documents import Document
 
@@ -368,7 +369,7 @@ def _cite(chosen: list[_Sentence]) -> tuple[str, list[Source]]:
     parts = []
     for sentence in chosen:
         numbers = []
-        for entry in _source_entries(sentence):
+        for entry in source_entries(sentence.chunk.document.metadata, sentence.source_keys):
             key = (entry["title"], entry["address"])
             if key not in sources:
                 sources[key] = Source(len(sources) + 1, entry["title"], entry["address"],
@@ -379,9 +380,8 @@ def _cite(chosen: list[_Sentence]) -> tuple[str, list[Source]]:
     return " ".join(parts), list(sources.values())
 
 
-def _source_entries(sentence: _Sentence) -> list[dict[str, str]]:
-    """The sources a sentence came from: its paragraph's markers, else its document."""
-    metadata = sentence.chunk.document.metadata
+def source_entries(metadata: Mapping[str, Any], keys: Sequence[str]) -> list[dict[str, str]]:
+    """The sources of a paragraph: those its `keys` name, else the chunk's document."""
     try:
         declared = json.loads(metadata.get("sources") or "{}")
     except json.JSONDecodeError:
@@ -389,7 +389,7 @@ def _source_entries(sentence: _Sentence) -> list[dict[str, str]]:
     entries = [
         {"title": declared[k].get("title", ""), "address": declared[k].get("url", ""),
          "date": declared[k].get("date", "")}
-        for k in sentence.source_keys if k in declared
+        for k in keys if k in declared
     ]
     return entries or [{
         "title": metadata.get("title", ""),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -33,6 +32,9 @@ from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
 from plaibot.text import clean_text
+from plaibot.generation import AnswerEvent, Replace, Token
+from plaibot.i18n import t
+from plaibot.text import Language, detect_language
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +177,22 @@ def sse(event: str, data: dict[str, object]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def stream_answer(payload: dict[str, object]) -> Iterator[str]:
-    """`token` events word by word, then `sources`, then `done`."""
-    for piece in re.findall(r"\s*\S+", str(payload["text"])):
-        yield sse("token", {"text": piece})
+def stream_events(events: Iterator[AnswerEvent], finish: Callable[[Answer], dict[str, object]],
+                  language: Language) -> Iterator[str]:
+    """`token` events as the answer is written (`replace` when the text so far is swapped
+    for another), then `sources` and `done`; `error` when answering fails midway."""
+    try:
+        for event in events:
+            if isinstance(event, Token):
+                yield sse("token", {"text": event.text})
+            elif isinstance(event, Replace):
+                yield sse("replace", {"text": event.text})
+            else:
+                payload = finish(event.answer)
+    except Exception:  # the response has started: the failure must travel as an event
+        log.exception("answering failed")
+        yield sse("error", {"status": 500, "message": t("error", language)})
+        return
     yield sse("sources", {"sources": payload["sources"]})
     yield sse("done", {key: payload[key] for key in ("conversation_id", "language", "grounded")})
 
@@ -192,16 +206,23 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
     app.state.feedback = FeedbackStore(settings.feedback_file)
 
-    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+    def admit(request: Request, body: ChatRequest) -> list[str]:
+        """Check the caller and the question; the conversation's earlier questions."""
         guard.admit(request)
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
-        history = conversations.history(body.conversation_id)
-        answer = metrics.answer("api", body.question, lambda: assistant.ask(body.question, history))
+        return conversations.history(body.conversation_id)
+
+    def finish(body: ChatRequest, answer: Answer) -> dict[str, object]:
         conversation_id = conversations.add(body.conversation_id, body.question)
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
+
+    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+        history = admit(request, body)
+        return finish(body, metrics.answer(
+            "api", body.question, lambda: assistant.ask(body.question, history)))
 
     @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
     def session(request: Request) -> dict[str, object]:
@@ -217,11 +238,13 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
 
     @app.post("/api/chat/stream", tags=["chat"],
               responses={200: {"content": {"text/event-stream": {}},
-                               "description": "Events: token, sources, error, done."}})
+                               "description": "Events: token, replace, sources, error, done."}})
     def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
-        """The same answer as server-sent events: `token`… `sources` `done` (or `error`)."""
-        payload = ask(request, body)
-        return StreamingResponse(stream_answer(payload), media_type="text/event-stream",
+        """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
+        events = assistant.stream(body.question, admit(request, body))
+        language = detect_language(body.question)
+        return StreamingResponse(stream_events(events, lambda a: finish(body, a), language),
+                                 media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     install_feedback(app, guard, app.state.feedback, metrics)

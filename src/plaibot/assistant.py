@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
-from plaibot.conversation import Turn, context_for
+from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import default_embeddings
+from plaibot.generation import AnswerEvent, answerer_for
 from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
 from plaibot.text import Language, clean_text, detect_language
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 class QuestionError(ValueError):
@@ -44,7 +49,10 @@ class Assistant:
     >>> answer.text, [s.title for s in answer.sources]
     """
 
-    def __init__(self, settings: Settings | None = None, *, store: ChunkStore | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, store: ChunkStore | None = None,
+                 chat_model: BaseChatModel | None = None) -> None:
+        """`chat_model`, any LangChain chat model, writes the answers instead of the one
+        `settings.answerer` names (see `plaibot.generation`)."""
         self.settings = settings or Settings()
         embeddings = default_embeddings()
         self.store = store or open_store(self.settings, embeddings)
@@ -56,11 +64,11 @@ class Assistant:
             keyword_weight=self.settings.keyword_weight,
             follow_seconds=self.settings.follow_seconds,
         )
-        self._answerer = ExtractiveAnswerer(
+        self._answerer = answerer_for(self.settings, chat_model, ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
             min_confidence=self.settings.min_confidence,
             max_sentences=self.settings.answer_sentences,
-        )
+        ))
         self._checked_index = store is not None
         # The last indexing run of this process and when it ended (for health reports).
         self.last_index: IndexReport | None = None
@@ -72,13 +80,37 @@ class Assistant:
         Raises `QuestionError` for an empty or over-long question, and `StoreUnavailable`
         when the index has never been loaded and its store cannot be reached.
         """
+        return self._answerer.answer(*self._retrieve(self._validate(question), history))
+
+    def stream(self, question: str, history: Sequence[Turn] | None = None) -> Iterator[AnswerEvent]:
+        """`ask` as events: `Token`s of the text as it is written, `Replace` when the text
+        shown so far must be replaced, then `Final` with the `Answer`.
+
+        Raises `QuestionError` at once (before any event) for an empty or over-long question.
+        """
         question = self._validate(question)
+        return self._stream(question, history)
+
+    def _stream(self, question: str, history: Sequence[Turn] | None) -> Iterator[AnswerEvent]:
+        yield from self._answerer.stream(*self._retrieve(question, history))
+
+    def _retrieve(
+        self, question: str, history: Sequence[Turn] | None
+    ) -> tuple[str, list[ScoredChunk], Language, str, dict[str, np.ndarray]]:
+        """The question to answer, its passages, language, earlier context and similarities.
+
+        From the second turn on, an answerer with a chat model rewrites the question to stand
+        alone; otherwise a follow-up is read against the earlier question it leans on.
+        """
         context = context_for(question, history)
         language = detect_language(question, default=detect_language(context) if context else "id")
+        earlier = user_questions(history)
+        standalone = self._answerer.standalone(question, earlier, language) if earlier else None
+        if standalone:
+            question, context = standalone, ""
         query = f"{context} {question}" if context else question
         hits = self.search(query)
-        return self._answerer.answer(question, hits, language, context=context,
-                                     similarities=self._sentence_similarities(query, hits))
+        return question, hits, language, context, self._sentence_similarities(query, hits)
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
         """The `k` best passages for `query` with their fused, keyword and dense scores."""

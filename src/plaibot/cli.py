@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -13,6 +14,9 @@ from rich.table import Table
 
 from plaibot.answering import Answer
 from plaibot.config import Settings
+
+if TYPE_CHECKING:
+    from plaibot.generation import AnswerEvent
 
 app = typer.Typer(help="plaibot: cited answers about Indonesia's AI and creative economy.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -23,8 +27,12 @@ errors = Console(stderr=True, soft_wrap=True)
 
 def _assistant():
     from plaibot.assistant import Assistant
+    from plaibot.generation import AnswererError
 
-    return Assistant(Settings())
+    try:
+        return Assistant(Settings())
+    except AnswererError as error:
+        _fail(str(error), 2)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -64,6 +72,10 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
         console.print_json(json.dumps(payload, ensure_ascii=False))
         return
     console.print(answer.text, highlight=False)
+    _print_sources(answer)
+
+
+def _print_sources(answer: Answer) -> None:
     if answer.sources:
         console.print()
     for source in answer.sources:
@@ -76,14 +88,40 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in Indonesian or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    stream: Annotated[bool, typer.Option(
+        "--stream", help="Show the answer as it is written (ignored with --json).")] = False,
 ) -> None:
     """Answer one question and list its sources."""
     from plaibot.assistant import QuestionError
 
+    assistant = _assistant()
     try:
-        _print_answer(_assistant().ask(question), as_json)
+        if stream and not as_json:
+            _print_streamed(assistant.stream(question))
+        else:
+            _print_answer(assistant.ask(question), as_json)
     except QuestionError as error:
         _fail(str(error), 2)
+
+
+def _print_streamed(events: Iterator[AnswerEvent]) -> None:
+    """Redraw the answer as its text grows (or is replaced), then list its sources."""
+    from rich.live import Live
+    from rich.text import Text
+
+    from plaibot.generation import Final, Token
+
+    text = ""
+    with Live(Text(text), console=console, auto_refresh=False,
+              vertical_overflow="visible") as live:
+        for event in events:
+            if isinstance(event, Final):
+                answer = event.answer
+                text = answer.text
+            else:
+                text = text + event.text if isinstance(event, Token) else event.text
+            live.update(Text(text), refresh=True)
+    _print_sources(answer)
 
 
 @app.command()
@@ -103,7 +141,7 @@ def chat() -> None:
         if not question.strip():
             continue
         try:
-            _print_answer(assistant.ask(question, history), False)
+            _print_streamed(assistant.stream(question, history))
         except QuestionError as error:
             errors.print(str(error), highlight=False)
             continue

@@ -79,6 +79,33 @@ class Settings(BaseSettings):
     def feedback_file(self) -> Path:
         return self.feedback_path or self.index_dir.parent / "feedback.sqlite3"
 
+    answerer: str = Field(
+        "extractive", description="`extractive` (quotes the documents), or a LangChain chat model "
+        "as `<provider>:<model>` (`ollama:qwen2.5:3b`, `openai:gpt-4o-mini`; needs plaibot[llm]).")
+    llm_base_url: str | None = Field(
+        None, description="Server of the chat model (an Ollama, vLLM or llama.cpp address); "
+        "unset: the provider's default.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Key for the chat model's server; unset: the provider's own variable "
+        "(OPENAI_API_KEY, ...).")
+    llm_timeout_seconds: float = Field(
+        30.0, gt=0, description="Longest wait for a whole generated answer before the quoted "
+        "answer is given instead.")
+    llm_max_tokens: int = Field(400, ge=16, description="Most tokens a generated answer may use.")
+    llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature.")
+    llm_options: dict[str, object] = Field(
+        default_factory=dict, description="More keyword arguments for the provider's chat model "
+        "class, as JSON.")
+
+    @field_validator("answerer")
+    @classmethod
+    def _check_answerer(cls, value: str) -> str:
+        value = value.strip()
+        provider, _, model = value.partition(":")
+        if value != "extractive" and not (provider.strip() and model.strip()):
+            raise ValueError("use `extractive` or `<provider>:<model>`, e.g. `ollama:qwen2.5:3b`")
+        return value
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -78,6 +78,17 @@ STRINGS: dict[str, dict[Language, str]] = {
         "id": "Terima kasih atas masukan Anda.",
         "en": "Thank you for your feedback.",
     },
+    "llm_unavailable": {
+        "id": "(Model bahasa sedang tidak tersedia; jawaban ini dikutip langsung dari dokumen.)",
+        "en": "(The language model is unavailable right now; this answer quotes the documents "
+        "directly.)",
+    },
+    "llm_unchecked": {
+        "id": "(Jawaban model bahasa tidak cocok dengan sumbernya; jawaban ini dikutip langsung "
+        "dari dokumen.)",
+        "en": "(The language model's answer did not match its sources; this answer quotes the "
+        "documents directly.)",
+    },
 }
 
 

@@ -70,11 +70,14 @@ class Metrics:
             for reason in ("not_found", "invalid"):
                 self.refusals.labels(channel, reason)
 
-    def answer(self, channel: str, question: str, ask: Callable[[], Answer]) -> Answer:
+    def answer(self, channel: str, question: str, ask: Callable[[], Answer],
+               started: float | None = None) -> Answer:
         """Run `ask`, counting and timing what it gives, and describe it on the log line.
 
-        Failures are counted where the caller turns them into an error (a 500, a message)."""
-        started = time.perf_counter()
+        `started` (a `time.perf_counter()` reading) times an answer that was streamed
+        before `ask` hands it over. Failures are counted where the caller turns them into
+        an error (a 500, a message)."""
+        started = time.perf_counter() if started is None else started
         try:
             answer = ask()
         except QuestionError:

@@ -7,6 +7,8 @@ import os
 import secrets
 import tempfile
 from dataclasses import asdict
+import time
+from collections.abc import Iterator
 
 import gradio as gr
 from fastapi import FastAPI
@@ -19,6 +21,7 @@ from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import message_text
 from plaibot.feedback import Feedback, FeedbackStore, MAX_COMMENT_CHARS
+from plaibot.generation import Replace, Token
 from plaibot.i18n import EXAMPLES, STRINGS, t
 from plaibot.store import StoreUnavailable
 from plaibot.metrics import Metrics
@@ -49,20 +52,29 @@ def _escape(text: str) -> str:
     return "".join(f"\\{c}" if c in "[]()*_`<>#" else c for c in text)
 
 
-def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | None = None) -> str:
-    """One chat turn; every failure becomes a friendly message in the asker's language."""
-    def ask() -> Answer:
-        return assistant.ask(message, history)
-
+def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | None = None,
+          every: float = 0.05) -> Iterator[str]:
+    """One chat turn as it is written (at most one update per `every` seconds), then the
+    answer with its sources; every failure becomes a friendly message in the asker's language."""
     try:
-        return format_answer(metrics.answer("page", message, ask) if metrics else ask())
+        text, shown_at, started = "", time.monotonic(), time.perf_counter()
+        for event in assistant.stream(message, history):
+            if isinstance(event, (Token, Replace)):
+                text = text + event.text if isinstance(event, Token) else event.text
+                if time.monotonic() - shown_at >= every:
+                    shown_at = time.monotonic()
+                    yield text
+            else:
+                if metrics is not None:
+                    metrics.answer("page", message, lambda: event.answer, started=started)
+                yield format_answer(event.answer)
     except QuestionError as error:
-        return str(error)
+        yield str(error)
     except Exception:  # the page must stay up whatever one question does
         log.exception("answering failed")
         if metrics is not None:
             metrics.errors.labels("page").inc()
-        return t("error", detect_language(message or ""))
+        yield t("error", detect_language(message or ""))
 
 
 _PAGE_STRINGS = ("title", "intro", "placeholder", "examples", "feedback_comment")
@@ -83,16 +95,17 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
     """
     i18n = translations()
 
-    def respond(message: str, history: list, request: gr.Request) -> str:
+    def respond(message: str, history: list, request: gr.Request) -> Iterator[str]:
         if guard is not None and request is not None:
             try:
                 guard.per_ip.hit(f"ip:{guard.client(request)}")
             except AccessDenied as error:
                 if metrics is not None:
                     metrics.rate_limited.labels("page").inc()
-                return t("rate_limited", detect_language(message or ""),
-                         seconds=error.retry_after or 60)
-        return reply(assistant, message, history, metrics)
+                yield t("rate_limited", detect_language(message or ""),
+                        seconds=error.retry_after or 60)
+                return
+        yield from reply(assistant, message, history, metrics)
 
     feedback_options = ("Like", "Dislike") if feedback is not None else None
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=feedback_options,

@@ -461,8 +461,9 @@
     var d;
     try { d = JSON.parse(data.join('\n')); } catch (e) { return false; }
     if (!d || typeof d !== 'object') return false;
-    if (name === 'token') {
-      bot.text += d.text == null ? '' : String(d.text);
+    if (name === 'token' || name === 'replace') {
+      // replace: the text so far is superseded (e.g. the quoted answer after a failed check)
+      bot.text = (name === 'token' ? bot.text : '') + (d.text == null ? '' : String(d.text));
       update(bot);
     } else if (name === 'sources') {
       bot.sources = Array.isArray(d.sources) ? d.sources : [];
