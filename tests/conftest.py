@@ -44,6 +44,20 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-sync"]
 
 
+def wait_for_url(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Whether `url` answered within `seconds` (False at once if `process` exits)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except OSError:
+            if process.poll() is not None:
+                return False
+            time.sleep(0.3)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -76,18 +90,9 @@ def live_server(tmp_path_factory, partner_port, live_files):
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/health", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(live_files["log"].read_text(errors="replace"))
-            time.sleep(0.5)
-    else:
+    if not wait_for_url(f"{url}/api/health", process, 180):
         process.kill()
-        pytest.fail("server did not start")
+        pytest.fail(live_files["log"].read_text(errors="replace") or "server did not start")
     yield url
     process.terminate()
     process.wait(timeout=20)

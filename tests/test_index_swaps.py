@@ -43,14 +43,21 @@ def assert_one_complete_version(chunks) -> None:
     assert len(mine) == mine[0].metadata["file_chunks"], "only part of the document is visible"
 
 
-def test_questions_during_reindexing_see_one_whole_version(tmp_path):
+def indexed_assistant(tmp_path: Path, paragraphs: int, follow_seconds: float):
+    """An assistant over one document (version A); returns it with the document's path."""
     folder = tmp_path / "docs"
     folder.mkdir()
     document = folder / "pameran.txt"
-    write_version(document, "A", 60)
-    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index", follow_seconds=0)
+    write_version(document, "A", paragraphs)
+    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index",
+                        follow_seconds=follow_seconds)
     assistant = Assistant(settings)
     assert assistant.index().ok
+    return assistant, document
+
+
+def test_questions_during_reindexing_see_one_whole_version(tmp_path):
+    assistant, document = indexed_assistant(tmp_path, 60, follow_seconds=0)
     failures: list[str] = []
     done = threading.Event()
 
@@ -121,13 +128,8 @@ def test_killed_indexing_leaves_the_last_good_index(tmp_path, kill_after):
 
 
 def test_a_server_follows_index_runs_of_other_processes(tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    document = folder / "pameran.txt"
-    write_version(document, "A", 10)
-    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index", follow_seconds=0.2)
-    serving = Assistant(settings)
-    serving.index()
+    serving, document = indexed_assistant(tmp_path, 10, follow_seconds=0.2)
+    settings, folder = serving.settings, document.parent
     assert "Versi A" in serving.search(QUERY, 1)[0].document.page_content
 
     write_version(document, "B", 12)
