@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 _BATCH = 1000  # well under Chroma's per-call limit
 _SENTENCE_CACHE = 20_000  # chunks whose sentence vectors stay in memory
 _READ_ATTEMPTS = 5
+_RETIRE_AFTER = 30.0  # seconds a replaced embedded client lives on for calls in flight
 _ABANDONED_AFTER = 600  # seconds after which an unfinished file version counts as a crash's
 
 
@@ -158,8 +159,10 @@ class ChunkStore:
         with self._open_lock:
             self._opened = None
             if self._persist_path:  # forget only our path's client; others stay as they are
-                SharedSystemClient._identifier_to_system.pop(self._persist_path, None)
+                stale = SharedSystemClient._identifier_to_system.pop(self._persist_path, None)
                 SharedSystemClient._identifier_to_refcount.pop(self._persist_path, None)
+                if stale is not None:  # free it once calls already under way have finished
+                    threading.Timer(_RETIRE_AFTER, stale.stop).start()
 
     def reachable(self) -> bool:
         """Whether the store answers now (for health checks)."""
