@@ -112,7 +112,7 @@ def test_request_ids_are_taken_when_sane_and_made_otherwise(client, log_lines, o
 
 
 def test_page_answers_get_a_line_of_their_own(assistant, app, log_lines):
-    text = reply(assistant, "Siapa Menteri Ekonomi Kreatif?", [], app.state.metrics)
+    text = list(reply(assistant, "Siapa Menteri Ekonomi Kreatif?", [], app.state.metrics))[-1]
     assert "Riefky" in text
     line = log_lines()[-1]
     assert line["message"] == "answer" and line["channel"] == "page"
