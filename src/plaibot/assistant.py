@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for
-from plaibot.embeddings import default_embeddings
+from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
 from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
 from plaibot.retrieval import HybridRetriever, ScoredChunk
@@ -28,7 +27,7 @@ class QuestionError(ValueError):
         self.language = language
 
 
-def open_store(settings: Settings, embeddings: Embeddings) -> ChunkStore:
+def open_store(settings: Settings, embeddings: MiniLMEmbeddings) -> ChunkStore:
     """The Chroma server at `chroma_url` when set, else the embedded store in `index_dir`."""
     if settings.chroma_url:
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
@@ -46,11 +45,11 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, *, store: ChunkStore | None = None) -> None:
         self.settings = settings or Settings()
-        embeddings = default_embeddings()
-        self.store = store or open_store(self.settings, embeddings)
+        self.store = store or open_store(
+            self.settings, default_embeddings(self.settings.embedding_precision))
         self.retriever = HybridRetriever(
             store=self.store,
-            embeddings=embeddings,
+            embeddings=self.store.embeddings,  # questions meet vectors of the same embedder
             k=self.settings.top_k,
             candidates=self.settings.candidates,
             keyword_weight=self.settings.keyword_weight,
