@@ -1,7 +1,12 @@
 import uuid
 
-from plaibot.embeddings import default_embeddings
+import numpy as np
+import pytest
+from langchain_core.documents import Document
+
+from plaibot.embeddings import default_embeddings, native_bfloat16, resolve_precision, unit
 from plaibot.indexing import index_paths
+from plaibot.splitting import chunk_sentences
 from plaibot.store import ChunkStore
 
 
@@ -70,3 +75,53 @@ def test_chunks_keep_heading_path_and_metadata(tmp_path, monkeypatch):
     assert chunk.metadata["heading"] == "Hetero Space > Awards"
     assert chunk.page_content.startswith("Hetero Space > Awards")
     assert chunk.metadata["language"] == "en" and chunk.metadata["url"] == "https://x.org"
+
+
+def test_auto_precision_follows_the_cpu(tmp_path):
+    amx, plain = tmp_path / "amx", tmp_path / "plain"
+    amx.write_text("flags\t\t: fpu sse2 avx2 avx512f amx_bf16 amx_tile\n")
+    plain.write_text("flags\t\t: fpu sse2 avx2\n")
+    assert native_bfloat16(amx)
+    assert not native_bfloat16(plain)
+    assert not native_bfloat16(tmp_path / "missing")
+    assert resolve_precision("float32") == "float32"
+    with pytest.raises(ValueError, match="auto, float32 or bfloat16"):
+        resolve_precision("int4")
+
+
+def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path):
+    def vectors(store):
+        (chunk,), matrix = store.snapshot()
+        return matrix[0], store.sentence_vectors([chunk.id])[chunk.id]
+
+    def add(store):
+        doc = Document(page_content="Impala > Sejarah\n\nImpala Space dibuka 2016. Ada di Bandung.",
+                       metadata={"title": "Impala", "heading": "Impala > Sejarah"})
+        store.add_files([("impala.md", "0" * 64, [doc])])
+
+    old = ChunkStore.persistent(tmp_path, "swap", default_embeddings("float32"))
+    add(old)
+    old_chunk, old_sentences = vectors(old)
+    assert old_sentences.shape == (2, 384)
+
+    reopened = ChunkStore.persistent(tmp_path, "swap", default_embeddings("bfloat16"))
+    fresh = ChunkStore.in_memory(f"test-{uuid.uuid4().hex[:8]}", default_embeddings("bfloat16"))
+    add(fresh)
+    assert reopened.vectorstore._collection.metadata["embedder"] == "all-MiniLM-L6-v2:bfloat16"
+    for got, want, before in zip(vectors(reopened), vectors(fresh), (old_chunk, old_sentences)):
+        assert np.allclose(got, want, atol=1e-6)
+        assert not np.allclose(got, before, atol=1e-5)
+
+
+def test_chunk_and_sentence_vectors_are_their_texts_embeddings():
+    embeddings = default_embeddings()
+    store = ChunkStore.in_memory(f"test-{uuid.uuid4().hex[:8]}", embeddings)
+    text = "Impala > Sejarah\n\nImpala Space dibuka 2016. Ada di Bandung. [^a]"
+    doc = Document(page_content=text, metadata={"title": "Impala", "heading": "Impala > Sejarah"})
+    (chunk_id,) = store.add_files([("impala.md", "0" * 64, [doc])])
+    sentences = embeddings.embed_array(["Impala Space dibuka 2016.", "Ada di Bandung."])
+    assert np.allclose(store.snapshot()[1][0], embeddings.embed_array([text])[0], atol=1e-2)
+    assert np.allclose(store.sentence_vectors([chunk_id])[chunk_id], sentences, atol=1e-2)
+    # A text's embedding is its token vectors' sum scaled to length 1.
+    assert np.allclose(embeddings.embed_query("Ada di Bandung."),
+                       unit(embeddings.token_sums(["Ada di Bandung."])[0]), atol=1e-6)

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
-from plaibot.embeddings import default_embeddings
+from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
 from plaibot.generation import AnswerEvent, answerer_for
 from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
@@ -33,7 +32,7 @@ class QuestionError(ValueError):
         self.language = language
 
 
-def open_store(settings: Settings, embeddings: Embeddings) -> ChunkStore:
+def open_store(settings: Settings, embeddings: MiniLMEmbeddings) -> ChunkStore:
     """The Chroma server at `chroma_url` when set, else the embedded store in `index_dir`."""
     if settings.chroma_url:
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
@@ -54,11 +53,11 @@ class Assistant:
         """`chat_model`, any LangChain chat model, writes the answers instead of the one
         `settings.answerer` names (see `plaibot.generation`)."""
         self.settings = settings or Settings()
-        embeddings = default_embeddings()
-        self.store = store or open_store(self.settings, embeddings)
+        self.store = store or open_store(
+            self.settings, default_embeddings(self.settings.embedding_precision))
         self.retriever = HybridRetriever(
             store=self.store,
-            embeddings=embeddings,
+            embeddings=self.store.embeddings,  # questions meet vectors of the same embedder
             k=self.settings.top_k,
             candidates=self.settings.candidates,
             keyword_weight=self.settings.keyword_weight,

@@ -94,7 +94,8 @@ def load_squad(path: Path) -> EvalSet:
 
 def passage_assistant(eval_set: EvalSet, settings: Settings) -> Assistant:
     """An assistant over a throwaway in-memory collection of the set's passages."""
-    store = ChunkStore.in_memory(f"eval-{uuid.uuid4().hex[:8]}", default_embeddings())
+    store = ChunkStore.in_memory(f"eval-{uuid.uuid4().hex[:8]}",
+                                default_embeddings(settings.embedding_precision))
     files = []
     for source, passage in eval_set.passages.items():
         chunks = split_documents([passage], settings.chunk_size, settings.chunk_overlap)

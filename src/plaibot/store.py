@@ -28,13 +28,19 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 
+from plaibot.embeddings import MiniLMEmbeddings, unit
 from plaibot.splitting import chunk_sentences
 
 log = logging.getLogger(__name__)
 
-_BATCH = 1000  # well under Chroma's per-call limit
+_BATCH = 500  # chunks embedded and written at a time (bounds the token vectors in memory)
+_SENTENCE_WRITE = 5000  # under Chroma's per-call limit of 5461
+# Sentence vectors are only ever read by chunk id, never searched: the smallest HNSW graph
+# Chroma allows makes writing them about three times cheaper.
+_UNSEARCHED = {"hnsw": {"ef_construction": 16, "max_neighbors": 4}}
+# Indexes built before the embedder was recorded were all float32 MiniLM.
+_UNRECORDED_EMBEDDER = "all-MiniLM-L6-v2:float32"
 _SENTENCE_CACHE = 20_000  # chunks whose sentence vectors stay in memory
 _READ_ATTEMPTS = 5
 _RETIRE_AFTER = 30.0  # seconds a replaced embedded client lives on for calls in flight
@@ -77,11 +83,16 @@ class ChunkStore:
 
     A second collection holds one embedding per sentence of each chunk, so the answerer can
     compare the question with single sentences without embedding them per request.
+
+    The chunk collection records which embedder (model and precision) made its vectors;
+    opened with another one, the store re-embeds everything first, so questions are never
+    compared with vectors from a different embedder.
     """
 
     def __init__(self, connect: Callable[[], chromadb.ClientAPI], collection: str,
-                 embeddings: Embeddings, where: str = "memory") -> None:
+                 embeddings: MiniLMEmbeddings, where: str = "memory") -> None:
         self.embeddings, self.name, self.where = embeddings, collection, where
+        self.embedder = embeddings.fingerprint
         self._connect = connect
         self._persist_path: str | None = None
         self._opened: tuple[Chroma, chromadb.Collection, chromadb.Collection] | None = None
@@ -90,7 +101,7 @@ class ChunkStore:
         self._cache_lock = threading.Lock()
 
     @classmethod
-    def persistent(cls, path: Path, collection: str, embeddings: Embeddings) -> ChunkStore:
+    def persistent(cls, path: Path, collection: str, embeddings: MiniLMEmbeddings) -> ChunkStore:
         def connect() -> chromadb.ClientAPI:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
@@ -99,12 +110,12 @@ class ChunkStore:
         return store
 
     @classmethod
-    def in_memory(cls, collection: str, embeddings: Embeddings) -> ChunkStore:
+    def in_memory(cls, collection: str, embeddings: MiniLMEmbeddings) -> ChunkStore:
         return cls(lambda: chromadb.EphemeralClient(settings=_chroma_settings()),
                    collection, embeddings)
 
     @classmethod
-    def remote(cls, url: str, collection: str, embeddings: Embeddings,
+    def remote(cls, url: str, collection: str, embeddings: MiniLMEmbeddings,
                token: str | None = None) -> ChunkStore:
         """A Chroma server (`chroma run`), shared by every plaibot worker and host."""
         parts = urlsplit(url)
@@ -129,9 +140,11 @@ class ChunkStore:
                 chunks = Chroma(collection_name=self.name, embedding_function=self.embeddings,
                                 client=client,
                                 collection_configuration={"hnsw": {"space": "cosine"}})
-                sentences = client.get_or_create_collection(f"{self.name}-sentences")
+                sentences = client.get_or_create_collection(f"{self.name}-sentences",
+                                                            configuration=_UNSEARCHED)
                 meta = client.get_or_create_collection(f"{self.name}-meta",
                                                        embedding_function=None)
+                self._match_embedder(chunks._collection, sentences)
                 self._opened = (chunks, sentences, meta)
             return self._opened
 
@@ -202,26 +215,60 @@ class ChunkStore:
                                       file_chunks=len(chunks), indexed_at=written)
                 ids.append(f"{prefix}-{digest[:16]}-{n}")
                 batch.append(chunk)
-        # Sentences first: once a file's chunks are all in, readers find its sentences too.
-        self._add_sentences(ids, batch)
-        with self._call() as (store, _, _):
-            for start in range(0, len(batch), _BATCH):
-                store.add_documents(batch[start : start + _BATCH], ids=ids[start : start + _BATCH])
+        with self._call() as (store, sentences, _):
+            self._put(store._collection, sentences, ids, batch, documents=True)
         return ids
 
-    def _add_sentences(self, chunk_ids: list[str], chunks: list[Document]) -> None:
-        ids, texts, owners = [], [], []
-        for chunk_id, chunk in zip(chunk_ids, chunks, strict=True):
-            for position, (text, _) in enumerate(chunk_sentences(chunk)):
-                ids.append(f"{chunk_id}:{position}")
-                texts.append(text)
-                owners.append({"chunk_id": chunk_id, "position": position})
-        for start in range(0, len(ids), _BATCH):
-            end = start + _BATCH
-            vectors = self.embeddings.embed_documents(texts[start:end])
-            with self._call() as (_, sentences, _):
-                sentences.upsert(ids=ids[start:end], metadatas=owners[start:end],
-                                 embeddings=vectors)
+    def _put(self, chunks: chromadb.Collection, sentences: chromadb.Collection, ids: list[str],
+             batch: list[Document], *, documents: bool) -> None:
+        """Embed chunks and their sentences and write both, `_BATCH` chunks at a time;
+        without `documents`, only the vectors of chunks already stored are replaced."""
+        for start in range(0, len(batch), _BATCH):
+            part_ids, part = ids[start : start + _BATCH], batch[start : start + _BATCH]
+            vectors, by_chunk = self._embed(part)
+            rows = [(f"{chunk_id}:{n}", {"chunk_id": chunk_id, "position": n}, vector)
+                    for chunk_id, group in zip(part_ids, by_chunk, strict=True)
+                    for n, vector in enumerate(group)]
+            # Sentences first: once a file's chunks are all in, readers find its sentences too.
+            for at in range(0, len(rows), _SENTENCE_WRITE):
+                some = rows[at : at + _SENTENCE_WRITE]
+                sentences.upsert(ids=[r[0] for r in some], metadatas=[r[1] for r in some],
+                                 embeddings=np.array([r[2] for r in some]))
+            if documents:
+                chunks.upsert(ids=part_ids, embeddings=vectors,
+                              documents=[c.page_content for c in part],
+                              metadatas=[c.metadata for c in part])
+            else:
+                chunks.update(ids=part_ids, embeddings=vectors)
+
+    def _embed(self, chunks: list[Document]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each chunk's unit vector, and its sentences' (one row per sentence), from one call
+        to the model (it sorts all texts by length, so batches pad little)."""
+        sentences = [[text for text, _ in chunk_sentences(c)] for c in chunks]
+        sums = self.embeddings.token_sums(
+            [c.page_content for c in chunks] + [s for group in sentences for s in group])
+        vectors, rows, at = unit(sums[: len(chunks)]), unit(sums[len(chunks) :]), 0
+        by_chunk = []
+        for group in sentences:
+            by_chunk.append(rows[at : at + len(group)])
+            at += len(group)
+        return vectors, by_chunk
+
+    def _match_embedder(self, chunks: chromadb.Collection,
+                        sentences: chromadb.Collection) -> None:
+        """Re-embed a store built by another embedder, then record this one."""
+        metadata = dict(chunks.metadata or {})
+        recorded = metadata.get("embedder", _UNRECORDED_EMBEDDER)
+        if recorded == self.embedder:
+            return
+        if chunks.count():
+            log.warning("index %r was embedded with %s; re-embedding it with %s",
+                        self.name, recorded, self.embedder)
+            got = chunks.get(include=["documents", "metadatas"])
+            stored = [Document(id=i, page_content=text, metadata=meta) for i, text, meta
+                      in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+            self._put(chunks, sentences, got["ids"], stored, documents=False)
+        chunks.modify(metadata={**metadata, "embedder": self.embedder})
 
     def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """Per chunk, its sentences' embeddings in order (one row per sentence).
