@@ -6,9 +6,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from langchain_core.documents import Document
+
 from plaibot.loaders import LoadError, discover, load_file
 from plaibot.splitting import split_documents
 from plaibot.store import ChunkStore
+
+# Chunks embedded together: one model call over many files sorts all their texts by length,
+# so batches pad little (file by file, each long chunk padded its short sentences: 2x slower).
+WRITE_BATCH = 500
 
 
 @dataclass
@@ -70,6 +76,7 @@ def index_paths(
     files, unsupported = discover(p for p in paths if p.exists())
     report.skipped += [(source_name(p), "unsupported type") for p in unsupported]
     indexed = store.file_hashes()
+    writes = _Writes(store, report, indexed, on_file)
     seen: set[str] = set()
 
     for path in files:
@@ -77,21 +84,16 @@ def index_paths(
         seen.add(source)
         try:
             documents, digest = load_file(path, max_bytes)
-            if indexed.get(source) == digest:
-                report.unchanged.append(source)
-                continue
-            chunks = split_documents(documents, chunk_size, chunk_overlap)
-            store.replace_file(source, digest, chunks)
-        except LoadError as error:
-            report.failed.append((source, str(error)))
-        except OSError as error:
-            report.failed.append((source, f"cannot read file ({error.strerror or error})"))
-        else:
-            (report.updated if source in indexed else report.added).append(source)
-            report.chunks += len(chunks)
-        finally:
-            if on_file:
-                on_file(path)
+        except (LoadError, OSError) as error:
+            report.failed.append((source, _reason(error)))
+            writes.done(path)
+            continue
+        if indexed.get(source) == digest:
+            report.unchanged.append(source)
+            writes.done(path)
+        else:  # reported once written
+            writes.add(path, source, digest, split_documents(documents, chunk_size, chunk_overlap))
+    writes.flush()
 
     for source in sorted(set(indexed) - seen):
         if _within(source, paths) and not Path(source).exists():
@@ -101,6 +103,43 @@ def index_paths(
     if report.changed:
         store.mark_changed()  # other workers reload their snapshot
     return report
+
+
+@dataclass
+class _Writes:
+    """Files loaded and split, waiting to be embedded and written together."""
+
+    store: ChunkStore
+    report: IndexReport
+    indexed: dict[str, str]
+    on_file: Callable[[Path], None] | None
+    pending: list[tuple[Path, str, str, list[Document]]] = field(default_factory=list)
+
+    def add(self, path: Path, source: str, digest: str, chunks: list[Document]) -> None:
+        self.pending.append((path, source, digest, chunks))
+        if sum(len(p[3]) for p in self.pending) >= WRITE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.store.replace_files([(source, digest, chunks)
+                                  for _, source, digest, chunks in self.pending])
+        for path, source, _, chunks in self.pending:
+            (self.report.updated if source in self.indexed else self.report.added).append(source)
+            self.report.chunks += len(chunks)
+            self.done(path)
+        self.pending = []
+
+    def done(self, path: Path) -> None:
+        if self.on_file:
+            self.on_file(path)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return f"cannot read file ({error.strerror or error})"
+    return str(error)
 
 
 def _within(source: str, roots: list[Path]) -> bool:

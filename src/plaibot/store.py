@@ -20,9 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import numpy as np
-
 import chromadb
+import numpy as np
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError
@@ -193,14 +192,15 @@ class ChunkStore:
         """Indexed source -> content hash of the file version readers see."""
         return {source: group.digest for source, group in self._versions().items()}
 
-    def replace_file(self, source: str, digest: str, chunks: list[Document]) -> None:
-        """Put a file's new chunks in, then take its old ones out.
+    def replace_files(self, files: list[tuple[str, str, list[Document]]]) -> None:
+        """Put the new chunks of several (source, content hash, chunks) files in, then take
+        their old ones out.
 
-        Readers keep seeing the old version until every new chunk is in, and a failure
-        part-way leaves the old version in view.
+        Readers keep seeing a file's old version until every one of its new chunks is in,
+        and a failure part-way leaves the old versions in view.
         """
-        old_ids = set(self._ids_of(source))
-        ids = self.add_files([(source, digest, chunks)])
+        old_ids = {chunk_id for source, _, _ in files for chunk_id in self._ids_of(source)}
+        ids = self.add_files(files)
         self._delete(sorted(old_ids - set(ids)))
 
     def add_files(self, files: list[tuple[str, str, list[Document]]]) -> list[str]:
