@@ -75,7 +75,7 @@ def plain_chain(documents: list, embeddings=None):
 
 
 def bench_in_process(assistant, asked: list[str], rounds: int) -> dict[str, object]:
-    chunks, _ = assistant.store.snapshot()
+    chunks = assistant.store.all_chunks()
     answerers = {"plaibot": assistant.ask,
                  "plain_chain": plain_chain(chunks)[1],
                  "plain_chain_plaibot_embedder": plain_chain(chunks, assistant.store.embeddings)[1]}
@@ -109,7 +109,7 @@ def bench_recall(limit: int) -> list[dict[str, object]]:
         eval_set = load_squad(EVAL / name)
         eval_set.questions = [q for q in eval_set.questions if not q.impossible][:limit]
         assistant = passage_assistant(eval_set, Settings())
-        retriever, _ = plain_chain(assistant.store.snapshot()[0])
+        retriever, _ = plain_chain(assistant.store.all_chunks())
         ours = theirs = 0
         for q in eval_set.questions:
             ours += q.passage in {h.document.metadata["source"] for h in assistant.search(q.question)}

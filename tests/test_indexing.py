@@ -6,7 +6,6 @@ from langchain_core.documents import Document
 
 from plaibot.embeddings import default_embeddings, native_bfloat16, resolve_precision, unit
 from plaibot.indexing import index_paths
-from plaibot.splitting import chunk_sentences
 from plaibot.store import ChunkStore
 
 
@@ -125,3 +124,25 @@ def test_chunk_and_sentence_vectors_are_their_texts_embeddings():
     # A text's embedding is its token vectors' sum scaled to length 1.
     assert np.allclose(embeddings.embed_query("Ada di Bandung."),
                        unit(embeddings.token_sums(["Ada di Bandung."])[0]), atol=1e-6)
+
+
+def test_files_are_embedded_together_and_reported_each(tmp_path, monkeypatch):
+    # One model call for many files sorts all their texts by length (twice as fast as
+    # file by file); each file is still reported, and a bad one among them fails alone.
+    monkeypatch.chdir(tmp_path)
+    for n in range(5):
+        (tmp_path / f"doc{n}.md").write_text(f"# Doc {n}\n\nHetero Space punya {n + 2} cabang.\n")
+    (tmp_path / "bad.md").write_bytes(b"\x00\x01binary\x00" * 50)
+    store = make_store()
+    calls = []
+    original = store.embeddings.token_sums
+    monkeypatch.setattr(store.embeddings, "token_sums",
+                        lambda texts: calls.append(len(texts)) or original(texts))
+    done = []
+    report = index_paths(store, [tmp_path], chunk_size=400, chunk_overlap=50,
+                         max_bytes=10**6, on_file=lambda p: done.append(p.name))
+    assert len(calls) == 1 and calls[0] >= 10  # 5 chunks and their sentences
+    assert sorted(report.added) == [f"doc{n}.md" for n in range(5)]
+    assert [name for name, _ in report.failed] == ["bad.md"]
+    assert sorted(done) == sorted(["bad.md", *(f"doc{n}.md" for n in range(5))])
+    assert any("6 cabang" in c for c in chunks_of(store, "doc4.md"))

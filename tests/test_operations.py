@@ -23,9 +23,9 @@ from plaibot.feedback import Feedback, FeedbackStore
 from plaibot.health import IndexHealth
 from plaibot.loaders import discover
 from plaibot.logs import JsonFormatter
+from plaibot.state import MemoryState
 from plaibot.store import ChunkStore
 from plaibot.web import create_app, page_vote, reply
-from plaibot.state import MemoryState
 from tests.conftest import KNOWLEDGE
 
 PARTNER = "https://partner.example"

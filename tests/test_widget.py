@@ -1,8 +1,8 @@
 """The partner widget on a page from another origin, in headless Chromium."""
 
 import functools
-import json
 import http.server
+import json
 import threading
 from pathlib import Path
 

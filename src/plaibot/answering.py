@@ -21,9 +21,9 @@ from plaibot.retrieval import ScoredChunk
 from plaibot.splitting import chunk_sentences
 from plaibot.text import (
     LANGUAGES,
-    content_tokens,
     Language,
     QuestionKind,
+    content_tokens,
     fits_kind,
     question_kind,
     tokenize,

@@ -25,16 +25,15 @@ from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
-from plaibot.state import open_state
-from plaibot.store import StoreUnavailable
 from plaibot.feedback import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, Feedback, FeedbackStore
+from plaibot.generation import AnswerEvent, Replace, Token
+from plaibot.i18n import t
 from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
-from plaibot.text import clean_text
-from plaibot.generation import AnswerEvent, Replace, Token
-from plaibot.i18n import t
-from plaibot.text import Language, detect_language
+from plaibot.state import open_state
+from plaibot.store import StoreUnavailable
+from plaibot.text import Language, clean_text, detect_language
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -42,7 +42,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def index(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: knowledge/).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: knowledge/).")] = None,
 ) -> None:
     """Index documents incrementally: unchanged files are skipped, deleted ones removed."""
     from rich.progress import Progress
@@ -151,9 +151,9 @@ def chat() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,
-    workers: Annotated[Optional[int], typer.Option(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(
         help="Worker processes (they share rate limits and conversations; see README).")] = None,
 ) -> None:
     """Serve the chat page, the HTTP API and the widget (indexing knowledge/ first)."""
@@ -172,11 +172,12 @@ def evaluate(
         "--against-knowledge", help="Ask the questions against the ecosystem index instead.")] = False,
     compare: Annotated[bool, typer.Option(
         "--compare", help="Also run BM25-only and dense-only retrieval.")] = False,
-    limit: Annotated[Optional[int], typer.Option(help="Ask at most this many questions.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Ask at most this many questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set."""
-    from plaibot.evaluate import EvalFileError, evaluate as run, load_squad, passage_assistant
+    from plaibot.evaluate import EvalFileError, load_squad, passage_assistant
+    from plaibot.evaluate import evaluate as run
 
     try:
         eval_set = load_squad(file)

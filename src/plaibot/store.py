@@ -321,28 +321,28 @@ class ChunkStore:
         raise AssertionError("unreachable")
 
     def _read_snapshot(self) -> tuple[list[Document], np.ndarray]:
+        documents = self.all_chunks()
+        vectors: dict[str, np.ndarray] = {}
+        for start in range(0, len(documents), _BATCH * 10):
+            with self._call() as (chunks, _, _):
+                got = chunks.get(ids=[d.id or "" for d in documents[start : start + _BATCH * 10]],
+                                 include=["embeddings"])
+            vectors.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
+        if len(vectors) < len(documents):
+            raise _ChangedWhileReading
+        if not documents:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return documents, np.array([vectors[d.id or ""] for d in documents], dtype=np.float32)
+
+    def all_chunks(self) -> list[Document]:
+        """Every visible chunk with its id (complete file versions only; no vectors read)."""
         with self._call() as (chunks, _, _):
             got = chunks.get(include=["documents", "metadatas"])
         documents = {i: Document(id=i, page_content=text, metadata=meta)
                      for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"],
                                               strict=True)}
-        visible = [i for group in _chosen(_groups(list(documents.values()))).values()
-                   for i in group.ids]
-        vectors: dict[str, np.ndarray] = {}
-        for start in range(0, len(visible), _BATCH * 10):
-            with self._call() as (chunks, _, _):
-                got = chunks.get(ids=visible[start : start + _BATCH * 10], include=["embeddings"])
-            vectors.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
-        if len(vectors) < len(visible):
-            raise _ChangedWhileReading
-        if not visible:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.array([vectors[i] for i in visible], dtype=np.float32)
-        return [documents[i] for i in visible], matrix
-
-    def all_chunks(self) -> list[Document]:
-        """Every visible chunk with its id."""
-        return self.snapshot()[0]
+        chosen = _chosen(_groups(list(documents.values())))
+        return [documents[i] for group in chosen.values() for i in group.ids]
 
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks (HNSW, large corpora)."""

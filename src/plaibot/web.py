@@ -6,9 +6,9 @@ import logging
 import os
 import secrets
 import tempfile
-from dataclasses import asdict
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 
 import gradio as gr
 from fastapi import FastAPI
@@ -20,11 +20,11 @@ from plaibot.api import Guard, install_api
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import message_text
-from plaibot.feedback import Feedback, FeedbackStore, MAX_COMMENT_CHARS
+from plaibot.feedback import MAX_COMMENT_CHARS, Feedback, FeedbackStore
 from plaibot.generation import Replace, Token
 from plaibot.i18n import EXAMPLES, STRINGS, t
-from plaibot.store import StoreUnavailable
 from plaibot.metrics import Metrics
+from plaibot.store import StoreUnavailable
 from plaibot.text import detect_language
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | 
                     yield text
             else:
                 if metrics is not None:
-                    metrics.answer("page", message, lambda: event.answer, started=started)
+                    metrics.answer("page", message, lambda done=event: done.answer, started=started)
                 yield format_answer(event.answer)
     except QuestionError as error:
         yield str(error)
