@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 
 import bm25s
 import numpy as np
@@ -21,11 +22,19 @@ def query_tokens(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """BM25 (Lucene variant) over chunks, each tokenized in its own language."""
+    """BM25 (Lucene variant) over chunks, each tokenized in its own language.
 
-    def __init__(self, chunks: Sequence[Document]) -> None:
+    `known` holds chunks' tokens from an earlier index: chunk ids name their content, so
+    after a re-index only new chunks are tokenized (stemming is most of the build time).
+    """
+
+    def __init__(self, chunks: Sequence[Document],
+                 known: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.ids = [c.id or "" for c in chunks]
-        corpus = [_chunk_tokens(c) for c in chunks]
+        known = known or {}
+        self.tokens = {i: known.get(i) or _chunk_tokens(c) for i, c in zip(self.ids, chunks,
+                                                                          strict=True)}
+        corpus = [list(self.tokens[i]) for i in self.ids]
         self._bm25 = bm25s.BM25()
         self._empty = not any(corpus)
         if not self._empty:
@@ -57,6 +66,8 @@ class KeywordIndex:
         return self.idf.get(token, self._max_idf)
 
 
-def _chunk_tokens(chunk: Document) -> list[str]:
+def _chunk_tokens(chunk: Document) -> tuple[str, ...]:
     language: Language = chunk.metadata.get("language", "id")
-    return tokenize(chunk.page_content, language if language in LANGUAGES else "id")
+    # Interned: kept for the next index, each repeated word is then stored once.
+    return tuple(sys.intern(t) for t in
+                 tokenize(chunk.page_content, language if language in LANGUAGES else "id"))

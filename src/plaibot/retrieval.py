@@ -44,9 +44,10 @@ class _Snapshot:
     up to `EXACT_SEARCH_LIMIT` chunks, their embeddings."""
 
     def __init__(self, chunks: list[Document],
-                 vectors: tuple[list[str], np.ndarray] | None = None) -> None:
+                 vectors: tuple[list[str], np.ndarray] | None = None,
+                 previous: _Snapshot | None = None) -> None:
         self.chunks = {c.id: c for c in chunks}
-        self.keywords = KeywordIndex(chunks)
+        self.keywords = KeywordIndex(chunks, previous.keywords.tokens if previous else None)
         self.vectors = vectors
 
     def exact_dense(self, query: list[float], k: int) -> list[tuple[str, float]]:
@@ -94,7 +95,8 @@ class HybridRetriever(BaseRetriever):
         generation = self.store.generation()  # read first: a change during the load shows later
         chunks, vectors = self.store.snapshot()
         ids = [c.id or "" for c in chunks]
-        snapshot = _Snapshot(chunks, (ids, vectors) if len(chunks) <= EXACT_SEARCH_LIMIT else None)
+        snapshot = _Snapshot(chunks, (ids, vectors) if len(chunks) <= EXACT_SEARCH_LIMIT else None,
+                             previous=self._snapshot)
         with self._lock:
             self._snapshot, self._generation = snapshot, generation
             self._checked_at = time.monotonic()
