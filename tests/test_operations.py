@@ -310,3 +310,14 @@ def test_page_like_events_become_votes(index, liked, rating):
     if vote:
         assert vote.answer == "Pada 2022. [1]" and vote.question == "Kapan dibuka?"
         assert vote.conversation_id == "page-s3ss10n" and vote.channel == "page"
+
+
+def test_server_caps_malloc_arenas_on_glibc():
+    # Per-thread arenas made a server grow about 7 MB per re-index; two arenas hold it flat.
+    import platform
+
+    from plaibot.web import fewer_malloc_arenas
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt(M_ARENA_MAX) is glibc's")
+    assert fewer_malloc_arenas() is True

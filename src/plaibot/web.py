@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import secrets
@@ -215,6 +217,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     logs.configure()
+    fewer_malloc_arenas()
     # uvicorn's own handlers and access log are off: its records reach the JSON handler,
     # and the request log writes one line per request instead.
     if settings.workers == 1:
@@ -229,7 +232,26 @@ def serve(settings: Settings, host: str, port: int) -> None:
 def worker_app() -> FastAPI:
     """The app in one of several worker processes (settings come from the environment)."""
     logs.configure()
+    fewer_malloc_arenas()
     return create_app()
+
+
+def fewer_malloc_arenas(arenas: int = 2) -> bool:
+    """Cap glibc's malloc arenas (as MALLOC_ARENA_MAX does), before threads start.
+
+    glibc gives threads their own arenas, and a server whose request and reload threads
+    each leave freed memory in one grows: 12 re-index runs by another process took a server
+    from 927 to 1,008 MB, and from 888 to 912 MB with two arenas. Returns whether it applied
+    (not on other C libraries).
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = libc.mallopt if libc else None
+    except (OSError, AttributeError):
+        return False
+    M_ARENA_MAX = -8  # from glibc's malloc.h
+    return bool(mallopt and mallopt(M_ARENA_MAX, arenas) == 1)
 
 
 def prepare_workers(settings: Settings) -> None:
