@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
 RESULTS = ROOT / "benchmarks" / "results"
+# The plain chains' Chroma folders; removed when the benchmark exits.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="plaibot-bench-")
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -65,7 +67,8 @@ def plain_chain(documents: list, embeddings=None):
     embeddings = embeddings or HuggingFaceEmbeddings(
         model_name=str(get_model_path()), encode_kwargs={"normalize_embeddings": True})
     store = Chroma.from_documents(
-        documents, embeddings, collection_name="plain", persist_directory=tempfile.mkdtemp(),
+        documents, embeddings, collection_name="plain",
+        persist_directory=tempfile.mkdtemp(dir=_SCRATCH.name),
         client_settings=ChromaSettings(anonymized_telemetry=False),
         collection_configuration={"hnsw": {"space": "cosine"}})
     retriever = store.as_retriever(search_kwargs={"k": 5})
