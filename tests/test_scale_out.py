@@ -100,7 +100,7 @@ def test_several_workers_share_follow_ups_and_rate_limits(settings, chroma, tmp_
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_for_url(f"{origin}/api/health", server, 240), "server did not start"
+        assert wait_for_url(f"{origin}/api/health", server, 480), "server did not start"
         status, session = _post(f"{origin}/api/session", {}, {"Origin": origin})
         assert status == 200
         headers = {"Origin": origin, "Authorization": f"Bearer {session['token']}"}
