@@ -13,23 +13,16 @@ from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
+from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
 from plaibot.generation import AnswerEvent, answerer_for
-from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
+from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, clean_text, detect_language
+from plaibot.text import Language, detect_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as given (empty or too long); the message says why."""
-
-    def __init__(self, message: str, language: Language) -> None:
-        super().__init__(message)
-        self.language = language
 
 
 def open_store(settings: Settings, embeddings: MiniLMEmbeddings) -> ChunkStore:
@@ -154,12 +147,4 @@ class Assistant:
                 self.index()
 
     def _validate(self, question: object) -> str:
-        # Control characters and lone surrogates (JSON can carry them) are dropped first.
-        question = " ".join(clean_text(question).split()) if isinstance(question, str) else ""
-        if not question:
-            raise QuestionError(t("empty_question", "id") + " / " + t("empty_question", "en"), "id")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            language = detect_language(question[:500])
-            raise QuestionError(t("long_question", language, limit=limit), language)
-        return question
+        return validate_question(question, self.settings.max_question_chars)

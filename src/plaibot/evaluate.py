@@ -13,14 +13,11 @@ from langchain_core.documents import Document
 from plaibot.assistant import Assistant
 from plaibot.config import Settings
 from plaibot.embeddings import default_embeddings
+from plaibot.errors import EvalFileError
 from plaibot.loaders import file_hash
 from plaibot.splitting import split_documents
 from plaibot.store import ChunkStore
 from plaibot.text import detect_language
-
-
-class EvalFileError(ValueError):
-    """The evaluation file is missing or not in a SQuAD layout."""
 
 
 @dataclass(frozen=True)
