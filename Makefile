@@ -45,6 +45,7 @@ widget-size: install
 	$(BIN)/python benchmarks/widget_size.py
 
 bench: install widget-size
+	$(BIN)/python benchmarks/cli_start.py
 	$(BIN)/python benchmarks/run.py
 
 # Mixed chat, streaming and re-indexing traffic on loopback; SOAK_MINUTES=10 by default.

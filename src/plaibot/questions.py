@@ -16,12 +16,17 @@ def validate_question(question: object, max_chars: int) -> str:
     Control characters and lone surrogates (JSON can carry them) are dropped first.
     """
     from plaibot.i18n import t
-    from plaibot.text import clean_text, detect_language
 
-    text = " ".join(clean_text(question).split()) if isinstance(question, str) else ""
+    text = " ".join(question.split()) if isinstance(question, str) else ""
+    if not text.isprintable():  # rare: only then is plaibot.text (stemmers, bm25s) loaded
+        from plaibot.text import clean_text
+
+        text = " ".join(clean_text(text).split())
     if not text:
         raise QuestionError(t("empty_question", "id") + " / " + t("empty_question", "en"), "id")
     if len(text) > max_chars:
+        from plaibot.text import detect_language
+
         language = detect_language(text[:500])
         raise QuestionError(t("long_question", language, limit=max_chars), language)
     return text
