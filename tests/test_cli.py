@@ -41,8 +41,11 @@ def test_ask_stream_prints_the_answer_and_its_sources(assistant):
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
-def test_ask_rejects_bad_questions_with_exit_code_2(assistant, question):
-    result = plaibot("ask", question, assistant=assistant)
+def test_ask_rejects_bad_questions_before_building_an_assistant(monkeypatch, question):
+    from plaibot import assistant as assistant_module
+
+    monkeypatch.setattr(assistant_module, "Assistant", None)  # building one would fail
+    result = plaibot("ask", question)
     assert result.exit_code == 2
     assert "error:" in result.stderr and "Traceback" not in result.output
 
