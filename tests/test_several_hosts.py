@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,13 +20,13 @@ import pytest
 from plaibot import Assistant, Settings
 from tests.conftest import KNOWLEDGE, free_port, wait_for_url
 from tests.services import postgres_server, redis_server  # noqa: F401 - fixtures
-from tests.test_scale_out import CHROMA, ChromaServer
+from tests.test_scale_out import chroma  # noqa: F401 - a fixture
 
 PARTNER = "https://partner.example"
 LIMIT = 6  # questions per token and window
 # Asked alone, "kapan dibuka?" is answered about Solo; after a question about Banyumas,
 # about Banyumas (opened 16 December 2022).
-DOCUMENTS = ["id/hetero-space-banyumas.md", "id/hetero-space-solo.md", "id/plaiground.md"]
+DOCUMENTS = ["hetero-space-banyumas.md", "hetero-space-solo.md", "plaiground.md"]
 BANYUMAS_OPENED = "16 Desember 2022"
 
 
@@ -86,29 +87,19 @@ class Host:
 
 
 @pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    if not CHROMA.exists():
-        pytest.skip("the chromadb package's `chroma` command is not installed")
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-data"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def documents(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("docs")
+    (folder / "id").mkdir()
     for name in DOCUMENTS:
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes((KNOWLEDGE / name).read_bytes())
+        shutil.copy(KNOWLEDGE / "id" / name, folder / "id" / name)
     return folder
 
 
 @pytest.fixture(scope="module")
-def hosts(chroma_server, redis_server, postgres_server, documents, tmp_path_factory):
-    Assistant(Settings(chroma_url=chroma_server.url, knowledge_dir=documents,
+def hosts(chroma, redis_server, postgres_server, documents, tmp_path_factory):
+    Assistant(Settings(chroma_url=chroma.url, knowledge_dir=documents,
                        collection="hosts", index_dir=tmp_path_factory.mktemp("x"))).index()
-    env = {**os.environ, "PLAIBOT_CHROMA_URL": chroma_server.url, "PLAIBOT_COLLECTION": "hosts",
+    env = {**os.environ, "PLAIBOT_CHROMA_URL": chroma.url, "PLAIBOT_COLLECTION": "hosts",
            "PLAIBOT_KNOWLEDGE_DIR": str(documents), "PLAIBOT_INDEX_ON_START": "false",
            "PLAIBOT_TOKEN_SECRET": "one-key-for-every-host", "PLAIBOT_ALLOWED_ORIGINS": PARTNER,
            "PLAIBOT_REDIS_URL": redis_server.url(),
