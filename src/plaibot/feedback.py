@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import Literal
 from plaibot.text import clean_text
 
 Rating = Literal["up", "down"]
+log = logging.getLogger(__name__)
 RATINGS: tuple[Rating, ...] = ("up", "down")
 MAX_COMMENT_CHARS = 1000
 MAX_ANSWER_CHARS = 4000
@@ -89,6 +91,8 @@ class FeedbackStore:
 
     def __init__(self, path: Path, timeout_seconds: float = 10.0) -> None:
         self.path, self.timeout = Path(path), timeout_seconds
+        # Called with each vote once stored (the knowledge-gap log keeps thumbs down).
+        self.listeners: list[Callable[[Feedback], None]] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             # WAL lets readers and one writer work at once, across processes; the mode is
@@ -107,7 +111,13 @@ class FeedbackStore:
         """Record `feedback` (or update the earlier vote on the same answer); returns its id."""
         row = {**asdict(feedback), "now": _now(), "answer_key": _key(feedback.answer)}
         with self._connect() as db:
-            return int(db.execute(_UPSERT, row).fetchone()[0])
+            feedback_id = int(db.execute(_UPSERT, row).fetchone()[0])
+        for listener in self.listeners:
+            try:
+                listener(feedback)
+            except Exception:  # the vote is stored; a listener's failure must not lose it
+                log.exception("feedback listener failed")
+        return feedback_id
 
     def export(self) -> list[dict[str, object]]:
         """Every vote, oldest first, as dicts with the keys in `COLUMNS`."""
@@ -121,7 +131,7 @@ class FeedbackStore:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(_safe_cell(row) for row in self.export())
+        writer.writerows(safe_cell(row) for row in self.export())
         return out.getvalue()
 
     def count(self) -> int:
@@ -137,7 +147,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _safe_cell(row: dict[str, object]) -> dict[str, object]:
+def safe_cell(row: dict[str, object]) -> dict[str, object]:
     """Comments are typed by the public: a cell starting with = + - @ would be run as a
     formula by the spreadsheet staff open the export in, so it is prefixed with a quote."""
     return {k: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r")
