@@ -32,7 +32,8 @@ from plaibot.i18n import t
 from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
-from plaibot.state import open_state
+from plaibot.records import Records, RecordsUnavailable
+from plaibot.state import FallbackState, open_state
 from plaibot.store import StoreUnavailable
 from plaibot.text import Language, clean_text, detect_language
 
@@ -91,7 +92,7 @@ class Guard:
         self.origins = {normalise_origin(o) for o in settings.allowed_origins}
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         self.tokens = TokenSigner.with_secret(secret, settings.token_ttl_seconds)
-        self.state = open_state(settings.state_path)
+        self.state = open_state(settings.state_path, settings.redis_url)
         window = settings.rate_window_seconds
         self.per_ip = RateLimiter(settings.rate_limit_per_ip, window, self.state)
         self.per_token = RateLimiter(settings.rate_limit_per_token, window, self.state)
@@ -204,7 +205,8 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     guard = Guard(settings)
     conversations = ConversationStore(settings.conversation_turns, guard.state)
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
-    app.state.feedback = FeedbackStore(settings.feedback_file)
+    records = open_records(settings)
+    app.state.feedback = FeedbackStore(records)
 
     def admit(request: Request, body: ChatRequest) -> list[str]:
         """Check the caller and the question; the conversation's earlier questions."""
@@ -269,6 +271,12 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         return _error(503, "store_unavailable",
                       "The document index is unavailable; try again shortly.", retry_after=5)
 
+    @app.exception_handler(RecordsUnavailable)
+    async def records_down(_: Request, error: RecordsUnavailable) -> JSONResponse:
+        log.error("records unavailable: %s", error)
+        return _error(503, "records_unavailable",
+                      "Feedback cannot be saved right now; try again shortly.", retry_after=10)
+
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         # FastAPI's own refusals (unparsable body, unknown route) in the API's error shape.
@@ -305,8 +313,22 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
-    install_operations(app, assistant, metrics)  # last: its request log wraps everything
+    services = {"records": records}
+    if isinstance(guard.state, FallbackState):
+        services["state"] = guard.state
+    install_operations(app, assistant, metrics, services)  # last: its request log wraps all
     return guard
+
+
+def open_records(settings: Settings) -> Records:
+    """The records database, its migrations run now when it can be reached (else on first
+    use: the server answers questions meanwhile and feedback gets 503)."""
+    records = Records(settings.records_url)
+    try:
+        records.migrate()
+    except RecordsUnavailable as error:
+        log.error("%s at start; migrations run on first use", error)
+    return records
 
 
 def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics) -> None:

@@ -14,7 +14,7 @@ from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
-from plaibot.gaps import Gap, GapLog, SqliteGapStorage
+from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, answerer_for
 from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
@@ -147,8 +147,9 @@ class Assistant:
     @cached_property
     def gap_log(self) -> GapLog:
         """The record of questions the documents did not answer (see `plaibot.gaps`)."""
-        s = self.settings
-        return GapLog(SqliteGapStorage(s.staff_records_file), s.gaps_days, s.min_confidence)
+        from plaibot.records import Records
+
+        return GapLog.on(Records(self.settings.records_url), self.settings)
 
     def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
              days: int | None = None) -> list[Gap]:

@@ -224,15 +224,19 @@ def feedback_export(
 ) -> None:
     """Print every vote (oldest first) as JSON, or as CSV for a spreadsheet."""
     from plaibot.feedback import FeedbackStore
+    from plaibot.records import Records, RecordsUnavailable
 
-    path = Settings().feedback_file
-    if not path.exists():
-        _fail(f"no feedback yet: {path} does not exist (set PLAIBOT_FEEDBACK_PATH?)")
-    store = FeedbackStore(path)
-    if as_csv:
-        sys.stdout.write(store.export_csv())
-    else:
-        sys.stdout.write(json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+    settings = Settings()
+    if settings.database_url is None and not settings.feedback_file.exists():
+        _fail(f"no feedback yet: {settings.feedback_file} does not exist "
+              "(set PLAIBOT_FEEDBACK_PATH or PLAIBOT_DATABASE_URL?)")
+    store = FeedbackStore(Records(settings.records_url))
+    try:
+        output = (store.export_csv() if as_csv
+                  else json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+    except RecordsUnavailable as error:
+        _fail(str(error), 3)
+    sys.stdout.write(output)
 
 
 @app.command()

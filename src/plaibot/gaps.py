@@ -10,10 +10,12 @@ older than `PLAIBOT_GAPS_DAYS` are deleted as new ones arrive; 0 keeps none at a
 cosine similarity of their embeddings (any LangChain `Embeddings`; plaibot passes the
 assistant's own), so staff see which missing document would answer the most visitors:
 
->>> log = GapLog(SqliteGapStorage(Path(".plaibot/gaps.sqlite3")), days=90)
+>>> log = GapLog(RecordsGapStorage(Records("sqlite:///.plaibot/feedback.sqlite3")), days=90)
 >>> [(g.count, g.example, g.last) for g in log.gaps(embeddings, min_confidence=0.2)]
 
-Storage sits behind `GapStorage` (today one SQLite file, WAL, shared by worker processes).
+Storage sits behind `GapStorage`; `RecordsGapStorage` keeps them in the records database
+(`plaibot.records`: the SQLite file beside the index, or PostgreSQL), tables
+`knowledge_gaps` and `daily_activity`.
 """
 
 from __future__ import annotations
@@ -21,22 +23,22 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
+from sqlalchemy import func, select
 
+from plaibot.records import Records, tables
 from plaibot.text import clean_text, detect_language
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from plaibot.answering import Answer
+    from plaibot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,8 @@ class GapStorage(Protocol):
 
     def add(self, record: GapRecord) -> None: ...
 
-    def records(self, since: str, min_confidence: float = 0.0,
-                max_confidence: float = 1.0) -> list[GapRecord]:
+    def records_since(self, since: str, min_confidence: float = 0.0,
+                      max_confidence: float = 1.0) -> list[GapRecord]:
         """Records created at `since` (ISO time) or later, oldest first."""
 
     def count(self, day: str, kind: str, channel: str) -> None:
@@ -105,70 +107,47 @@ class GapStorage(Protocol):
         """Delete records (and daily counts) older than `when` (ISO); returns records gone."""
 
 
-class SqliteGapStorage:
-    """Gap records in an SQLite file (WAL: several worker processes write at once)."""
+class RecordsGapStorage:
+    """Gap records in the records database (`plaibot.records`: SQLite or PostgreSQL)."""
 
-    _SCHEMA = """
-        CREATE TABLE IF NOT EXISTS gaps (
-            id INTEGER PRIMARY KEY,
-            created TEXT NOT NULL,
-            question TEXT NOT NULL,
-            language TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            confidence REAL NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS gaps_created ON gaps (created);
-        CREATE TABLE IF NOT EXISTS activity (
-            day TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL, n INTEGER NOT NULL,
-            PRIMARY KEY (day, kind, channel)
-        );
-    """
-
-    def __init__(self, path: Path, timeout_seconds: float = 10.0) -> None:
-        self.path, self.timeout = Path(path), timeout_seconds
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(self._SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=self.timeout)) as db, db:
-            yield db
+    def __init__(self, records: Records) -> None:
+        self.records = records
 
     def add(self, record: GapRecord) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO gaps (created, question, language, channel, reason, "
-                       "confidence) VALUES (:created, :question, :language, :channel, :reason, "
-                       ":confidence)", asdict(record))
+        with self.records.begin() as db:
+            db.execute(tables.knowledge_gaps.insert().values(**asdict(record)))
 
-    def records(self, since: str, min_confidence: float = 0.0,
-                max_confidence: float = 1.0) -> list[GapRecord]:
-        with self._connect() as db:
-            rows = db.execute(
-                "SELECT question, language, channel, reason, confidence, created FROM gaps "
-                "WHERE created >= ? AND confidence >= ? AND confidence <= ? ORDER BY id",
-                (since, min_confidence, max_confidence)).fetchall()
-        return [GapRecord(*row) for row in rows]
+    def records_since(self, since: str, min_confidence: float = 0.0,
+                      max_confidence: float = 1.0) -> list[GapRecord]:
+        t = tables.knowledge_gaps
+        query = (select(t.c.question, t.c.language, t.c.channel, t.c.reason, t.c.confidence,
+                        t.c.created)
+                 .where(t.c.created >= since, t.c.confidence >= min_confidence,
+                        t.c.confidence <= max_confidence).order_by(t.c.id))
+        with self.records.begin() as db:
+            return [GapRecord(*row) for row in db.execute(query)]
 
     def count(self, day: str, kind: str, channel: str) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO activity (day, kind, channel, n) VALUES (?, ?, ?, 1) "
-                       "ON CONFLICT (day, kind, channel) DO UPDATE SET n = n + 1",
-                       (day, kind, channel))
+        t = tables.daily_activity
+        one = self.records.insert(t).values(day=day, kind=kind, channel=channel, n=1)
+        with self.records.begin() as db:
+            db.execute(one.on_conflict_do_update(index_elements=[t.c.day, t.c.kind, t.c.channel],
+                                                 set_={"n": t.c.n + 1}))
 
     def daily(self, since: str) -> list[tuple[str, str, int]]:
-        with self._connect() as db:
-            return [(d, k, int(n)) for d, k, n in db.execute(
-                "SELECT day, kind, sum(n) FROM activity WHERE day >= ? GROUP BY day, kind "
-                "ORDER BY day", (since,))]
+        t = tables.daily_activity
+        query = (select(t.c.day, t.c.kind, func.sum(t.c.n)).where(t.c.day >= since)
+                 .group_by(t.c.day, t.c.kind).order_by(t.c.day, t.c.kind))
+        with self.records.begin() as db:
+            return [(day, kind, int(n)) for day, kind, n in db.execute(query)]
 
     def delete_before(self, when: str) -> int:
-        with self._connect() as db:
-            gone = db.execute("DELETE FROM gaps WHERE created < ?", (when,)).rowcount
-            db.execute("DELETE FROM activity WHERE day < ?", (when[:10],))
-        return gone
+        with self.records.begin() as db:
+            gone = db.execute(tables.knowledge_gaps.delete().where(
+                tables.knowledge_gaps.c.created < when)).rowcount
+            db.execute(tables.daily_activity.delete().where(
+                tables.daily_activity.c.day < when[:10]))
+        return int(gone)
 
 
 class GapLog:
@@ -180,6 +159,11 @@ class GapLog:
         self.enabled = days > 0
         if not self.enabled:
             storage.delete_before("9999")  # switched off: nothing kept from before either
+
+    @classmethod
+    def on(cls, records: Records, settings: Settings) -> GapLog:
+        """The gap log in `records`, kept as `settings` say."""
+        return cls(RecordsGapStorage(records), settings.gaps_days, settings.min_confidence)
 
     def answered(self, channel: str, question: str, answer: Answer) -> None:
         """Count a question (and a refusal) for the day; keep a refused question."""
@@ -208,7 +192,7 @@ class GapLog:
     def records(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
                 days: int | None = None) -> list[GapRecord]:
         since = self._cutoff(days).isoformat(timespec="seconds")
-        return self.storage.records(since, min_confidence, max_confidence)
+        return self.storage.records_since(since, min_confidence, max_confidence)
 
     def gaps(self, embeddings: Embeddings, min_confidence: float = 0.0,
              max_confidence: float = 1.0, days: int | None = None,

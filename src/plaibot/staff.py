@@ -6,8 +6,8 @@ password (`plaibot staff-password` prints one); without it the console is off (4
 - **Nothing without a session.** Every request under `/staff/` but the login page passes
   `StaffGate`: without a valid session cookie a page request is sent to the login page and
   anything else gets 401, Gradio's own routes (queue, upload, files) included.
-- **Sessions** are random tokens kept (hashed) in the staff records file, so every worker
-  knows them and logging out ends them everywhere; they end after
+- **Sessions** are random tokens kept (hashed) in the records database, so every worker
+  and host knows them and logging out ends them everywhere; they end after
   `PLAIBOT_STAFF_SESSION_MINUTES` without a request, and after 12 hours in any case.
 - **Cookies** are `HttpOnly`, `SameSite=Strict`, `Path=/staff`, and `Secure` over https.
 - **CSRF**: a request that changes anything (any method but GET/HEAD) must carry an `Origin`
@@ -29,13 +29,11 @@ import json
 import logging
 import os
 import secrets
-import sqlite3
 import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,10 +41,13 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import func
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from plaibot.access import AccessDenied, RateLimiter
+from plaibot.gaps import GapLog
 from plaibot.loaders import LOADERS, LoadError, load_file
+from plaibot.records import Records, tables
 from plaibot.text import clean_text
 
 if TYPE_CHECKING:
@@ -110,46 +111,41 @@ def _b64(data: bytes) -> str:
 # --- sessions --------------------------------------------------------------------------
 
 class Sessions:
-    """Staff sessions in an SQLite file shared by the workers; tokens are stored hashed."""
+    """Staff sessions in the records database (every worker and host sees them); tokens
+    are stored as their SHA-256, so the table gives no one a session."""
 
-    def __init__(self, path: Path, idle_minutes: int) -> None:
-        self.path, self.idle = Path(path), timedelta(minutes=idle_minutes)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS staff_sessions (token_hash TEXT PRIMARY KEY, "
-                       "created REAL NOT NULL, expires REAL NOT NULL)")
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
-            yield db
+    def __init__(self, records: Records, idle_minutes: int) -> None:
+        self.records, self.idle = records, idle_minutes * 60.0
 
     def create(self) -> str:
         token, now = secrets.token_urlsafe(32), time.time()
-        with self._connect() as db:
-            db.execute("DELETE FROM staff_sessions WHERE expires < ?", (now,))
-            db.execute("INSERT INTO staff_sessions VALUES (?, ?, ?)",
-                       (_digest(token), now, now + self.idle.total_seconds()))
+        t = tables.staff_sessions
+        with self.records.begin() as db:
+            db.execute(t.delete().where(t.c.expires < now))
+            db.execute(t.insert().values(token_hash=_digest(token), created=now,
+                                         expires=now + self.idle))
         return token
 
     def valid(self, token: str | None) -> bool:
-        """Whether `token` is a live session; each use extends it by the idle time."""
+        """Whether `token` is a live session; each use extends it by the idle time, up to
+        `_SESSION_HOURS` after login."""
         if not token or len(token) > 100:
             return False
-        now = time.time()
-        with self._connect() as db:
-            changed = db.execute(
-                "UPDATE staff_sessions SET expires = min(?, created + ?) "
-                "WHERE token_hash = ? AND expires >= ?",
-                (now + self.idle.total_seconds(), _SESSION_HOURS * 3600, _digest(token), now),
-            ).rowcount
+        now, t = time.time(), tables.staff_sessions
+        extended = func.min(now + self.idle, t.c.created + _SESSION_HOURS * 3600)
+        if self.records.dialect == "postgresql":
+            extended = func.least(now + self.idle, t.c.created + _SESSION_HOURS * 3600)
+        with self.records.begin() as db:
+            changed = db.execute(t.update().where(t.c.token_hash == _digest(token),
+                                                  t.c.expires >= now)
+                                 .values(expires=extended)).rowcount
         return changed == 1
 
     def end(self, token: str | None) -> None:
         if token:
-            with self._connect() as db:
-                db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (_digest(token),))
+            t = tables.staff_sessions
+            with self.records.begin() as db:
+                db.execute(t.delete().where(t.c.token_hash == _digest(token)))
 
 
 def _digest(token: str) -> str:
@@ -452,7 +448,8 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
 
     Returns whether the console is on (`PLAIBOT_STAFF_PASSWORD` set)."""
     settings = assistant.settings
-    gap_log = assistant.gap_log
+    records = feedback.records
+    gap_log = assistant.gap_log = GapLog.on(records, settings)  # the app's one pool
     app.state.metrics.listeners.append(gap_log.answered)
 
     def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback
@@ -465,7 +462,7 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
         return False
     stored = settings.staff_password.get_secret_value()
     parse_hash(stored)  # a password given in plain text stops the server at start
-    sessions = Sessions(settings.staff_records_file, settings.staff_session_minutes)
+    sessions = Sessions(records, settings.staff_session_minutes)
     attempts = RateLimiter(settings.staff_login_attempts, _LOGIN_WINDOW, guard.state)
 
     def secure(request: Request) -> bool:
