@@ -129,6 +129,8 @@ class Assistant:
     ) -> IndexReport:
         """Index files and folders (default: the knowledge folder and staff uploads)
         incrementally."""
+        if not paths:  # an uploads folder that is gone takes its documents with it
+            self.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
         targets = [Path(p) for p in paths] if paths else self.settings.index_sources
         report = index_paths(
             self.store,

@@ -55,7 +55,7 @@ def index(
     total = len(discover(p for p in targets if p.exists())[0])
     with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
         task = progress.add_task("indexing", total=total)
-        report = assistant.index(targets, on_file=lambda _: progress.advance(task))
+        report = assistant.index(paths, on_file=lambda _: progress.advance(task))
     for source, reason in report.skipped:
         errors.print(f"skipped {source}: {reason}", highlight=False)
     for source, reason in report.failed:

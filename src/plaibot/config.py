@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     @property
     def index_sources(self) -> list[Path]:
         """What `plaibot index` indexes by default: the knowledge folder and the uploads."""
-        return [self.knowledge_dir, *([self.uploads_dir] if self.uploads_dir.is_dir() else [])]
+        return [self.knowledge_dir, self.uploads_dir]
 
     answerer: str = Field(
         "extractive", description="`extractive` (quotes the documents), or a LangChain chat model "

@@ -228,7 +228,8 @@ class StaffConsole:
         self._lock = threading.Lock()  # one index run at a time from this console
 
     def documents(self) -> list[dict[str, object]]:
-        """Every indexed document: title, language, date, chunks, sources, file."""
+        """Every indexed document: title, language, date, chunks, sources, file; uploads
+        first."""
         files: dict[str, dict[str, object]] = {}
         for chunk in self.assistant.store.all_chunks():
             meta = chunk.metadata
@@ -238,7 +239,7 @@ class StaffConsole:
                 "sources": _source_list(meta), "file": str(meta.get("source", "")),
                 "uploaded": self.is_upload(str(meta.get("source", "")))})
             row["chunks"] = int(row["chunks"]) + 1  # type: ignore[call-overload]
-        return sorted(files.values(), key=lambda r: (str(r["file"])))
+        return sorted(files.values(), key=lambda r: (not r["uploaded"], str(r["file"])))
 
     def is_upload(self, source: str) -> bool:
         try:
@@ -331,7 +332,9 @@ def _source_list(meta: dict) -> str:
         sources = {}
     urls = [str(s.get("url") or s.get("title") or "") for s in sources.values()
             if isinstance(s, dict)] if isinstance(sources, dict) else []
-    return " ".join(u for u in urls if u) or str(meta.get("url", ""))
+    urls = [u for u in urls if u] or [str(meta.get("url", ""))]
+    more = f" (+{len(urls) - 3} more)" if len(urls) > 3 else ""
+    return " ".join(urls[:3]) + more
 
 
 def _report_lines(report: IndexReport) -> list[str]:
@@ -397,7 +400,9 @@ def build_console(console: StaffConsole) -> gr.Blocks:
                 None, js=_LOGOUT_JS)
         with gr.Tab("Documents"):
             docs = gr.Dataframe(headers=_DOC_COLUMNS, interactive=False, wrap=True,
-                                label="Indexed documents", elem_id="staff-documents")
+                                label="Indexed documents (uploads first)", max_height=420,
+                                column_widths=["28%", "7%", "9%", "6%", "30%", "20%"],
+                                elem_id="staff-documents")
             with gr.Row():
                 files = gr.File(label="Upload Markdown, text, HTML or PDF files",
                                 file_count="multiple", type="filepath",
