@@ -39,6 +39,23 @@ PARAPHRASE = ("Apakah ada kolam renang di Hetero Space Semarang?" if MODEL_NAME.
     "all-MiniLM") else "Does Hetero Space Semarang have a swimming pool?")
 
 
+REFUSED = re.compile("tidak memuat jawaban|do not hold the answer")
+
+
+def screenshot(page, name: str) -> None:
+    if os.environ.get("PLAIBOT_SCREENSHOT_DIR"):
+        page.screenshot(path=f"{os.environ['PLAIBOT_SCREENSHOT_DIR']}/{name}")
+
+
+def ask_in_new_chat(browser, server: str, question: str, expect: str | re.Pattern) -> None:
+    chat = browser.new_page(locale="en-US")
+    chat.goto(server)
+    ask(chat, question)
+    chat.locator("#plaibot-chat").get_by_text(expect).first.wait_for(timeout=60_000)
+    assert chat.evaluate("window.__xss") is None
+    chat.close()
+
+
 def test_without_a_login_the_staff_pages_are_closed(live_server, browser):
     page = browser.new_page()
     page.goto(f"{live_server}/staff/")
@@ -61,8 +78,8 @@ def test_staff_upload_chat_gaps_and_removal(live_server, browser, tmp_path):
     page.goto(f"{live_server}/staff/login")
     page.fill("#password", STAFF_PASSWORD)
     page.click("button[type=submit]")
-    page.locator("#staff-documents").get_by_text("hetero-space-solo.md").first.wait_for(
-        timeout=60_000)
+    page.locator("#staff-documents").get_by_text("hetero-space-solo.md").filter(
+        visible=True).first.wait_for(timeout=60_000)
 
     page.locator("#staff-upload input[type=file]").set_input_files([markdown, pdf])
     # Gradio shows a file's stem and extension in separate elements.
@@ -73,29 +90,24 @@ def test_staff_upload_chat_gaps_and_removal(live_server, browser, tmp_path):
                            "textarea').value)", timeout=120_000)
     assert "failed" not in report.input_value().split("\n")[0]
     documents = page.locator("#staff-documents")
-    documents.get_by_text("kelana-fair.pdf").first.wait_for(timeout=30_000)
+    documents.get_by_text("kelana-fair.pdf").filter(visible=True).first.wait_for(timeout=30_000)
     assert "Kelana Robotics Lab <img" in documents.inner_text()  # shown as text, not run
     assert page.evaluate("window.__xss") is None
+    screenshot(page, "staff.png")
 
-    chat = browser.new_page(locale="en-US")
-    chat.goto(live_server)
-    ask(chat, "When did the Kelana Robotics Lab open?")
-    chat.locator("#plaibot-chat").get_by_text("30 November 2026").first.wait_for(timeout=60_000)
-    for question in (GAP, PARAPHRASE):
-        ask(chat, question)
-        chat.locator("#plaibot-chat").get_by_text(
-            re.compile("tidak memuat jawaban|do not hold the answer")).nth(
-                0 if question == GAP else 1).wait_for(timeout=60_000)
-    assert chat.evaluate("window.__xss") is None
+    ask_in_new_chat(browser, live_server, "When did the Kelana Robotics Lab open?",
+                    "30 November 2026")
+    for question in (GAP, PARAPHRASE):  # each on its own: not read as a follow-up
+        ask_in_new_chat(browser, live_server, question, REFUSED)
 
     page.get_by_role("tab", name="Knowledge gaps").click()
     page.get_by_role("button", name="Refresh").click()
     gaps = page.locator("#staff-gaps")
-    gaps.get_by_text(PARAPHRASE).first.wait_for(timeout=30_000)
-    row = gaps.locator("tr", has_text=PARAPHRASE).first
+    # Gradio's table keeps a hidden copy of its rows to measure them: only visible ones count.
+    gaps.get_by_text(PARAPHRASE).filter(visible=True).first.wait_for(timeout=30_000)
+    row = gaps.get_by_role("row").filter(has_text=PARAPHRASE).filter(visible=True).first
     assert GAP in row.inner_text() and re.search(r"\b2\b", row.inner_text())
-    if os.environ.get("PLAIBOT_SCREENSHOT_DIR"):
-        page.screenshot(path=f"{os.environ['PLAIBOT_SCREENSHOT_DIR']}/staff-gaps.png")
+    screenshot(page, "staff-gaps.png")
 
     page.get_by_role("tab", name="Documents").click()
     for name in ("kelana-lab.md", "kelana-fair.pdf"):
@@ -106,16 +118,8 @@ def test_staff_upload_chat_gaps_and_removal(live_server, browser, tmp_path):
         page.wait_for_function(f"() => /removed .*{name}/.test(document.querySelector("
                                "'#staff-report textarea').value)", timeout=60_000)
     assert "kelana-lab.md" not in page.locator("#staff-documents").inner_text()
-    if os.environ.get("PLAIBOT_SCREENSHOT_DIR"):
-        page.screenshot(path=f"{os.environ['PLAIBOT_SCREENSHOT_DIR']}/staff.png")
 
-    chat.close()
-    again = browser.new_page(locale="en-US")
-    again.goto(live_server)
-    ask(again, "When did the Kelana Robotics Lab open?")
-    again.locator("#plaibot-chat").get_by_text("do not hold the answer").wait_for(
-        timeout=60_000)
-    again.close()
+    ask_in_new_chat(browser, live_server, "When did the Kelana Robotics Lab open?", REFUSED)
     page.click("#staff-logout")
     page.wait_for_url(re.compile(r"/staff/login$"), timeout=30_000)
     assert page.request.get(f"{live_server}/staff/config").status == 401

@@ -425,10 +425,12 @@ def build_console(console: StaffConsole) -> gr.Blocks:
                 refresh_gaps = gr.Button("Refresh", scale=0)
             gap_table = gr.Dataframe(headers=_GAP_COLUMNS, interactive=False, wrap=True,
                                      label="Questions the documents did not answer, grouped",
-                                     elem_id="staff-gaps")
+                                     column_widths=["6%", "30%", "10%", "8%", "12%", "8%",
+                                                    "26%"], elem_id="staff-gaps")
         with gr.Tab("Feedback"):
             vote_table = gr.Dataframe(headers=_VOTE_COLUMNS, interactive=False, wrap=True,
                                       label="Votes and comments, newest first",
+                                      column_widths=["14%", "6%", "20%", "20%", "34%", "6%"],
                                       elem_id="staff-feedback")
         with gr.Tab("Activity"):
             plot = gr.LinePlot(x="day", y="count", color="series", label="Per day (30 days)",
