@@ -32,7 +32,7 @@ def test_the_migrations_build_exactly_the_schema_in_tables_py(records):
     with records.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), tables.metadata) == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert [row[0] for row in version] == ["0001"]
+    assert [row[0] for row in version] == ["0002"]
 
 
 def test_feedback_behaves_the_same_on_both_engines(records):

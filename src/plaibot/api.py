@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -244,8 +245,10 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
         events = assistant.stream(body.question, admit(request, body))
-        language = detect_language(body.question)
-        return StreamingResponse(stream_events(events, lambda a: finish(body, a), language),
+        language, started = detect_language(body.question), time.perf_counter()
+        counted = lambda a: finish(body, metrics.answer(  # noqa: E731
+            "api", body.question, lambda: a, started=started))
+        return StreamingResponse(stream_events(events, counted, language),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

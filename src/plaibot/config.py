@@ -100,6 +100,29 @@ class Settings(BaseSettings):
 
         return database_url(self.database_url, self.feedback_file)
 
+    gaps_days: int = Field(
+        90, ge=0, description="Days refused and thumbed-down questions are kept for the "
+        "knowledge-gap report (0: none are recorded, and those kept are deleted).")
+    staff_password: SecretStr | None = Field(
+        None, description="Hash of the staff console's password, as `plaibot staff-password` "
+        "prints it (scrypt); unset: the staff console is off.")
+    staff_session_minutes: int = Field(
+        30, ge=1, description="A staff session ends after this many minutes without a request.")
+    staff_login_attempts: int = Field(
+        5, ge=1, description="Login attempts per client IP per 15 minutes.")
+    uploads_path: Path | None = Field(
+        None, description="Folder of documents uploaded on the staff console; by default "
+        "uploads/ beside the index folder. Indexed with the knowledge folder.")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.uploads_path or self.index_dir.parent / "uploads"
+
+    @property
+    def index_sources(self) -> list[Path]:
+        """What `plaibot index` indexes by default: the knowledge folder and the uploads."""
+        return [self.knowledge_dir, self.uploads_dir]
+
     answerer: str = Field(
         "extractive", description="`extractive` (quotes the documents), or a LangChain chat model "
         "as `<provider>:<model>` (`ollama:qwen2.5:3b`, `openai:gpt-4o-mini`; needs plaibot[llm]).")

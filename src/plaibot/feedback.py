@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,7 @@ from sqlalchemy import case, func, select
 from plaibot.records import Records, database_url, tables
 from plaibot.text import clean_text
 
+log = logging.getLogger(__name__)
 Rating = Literal["up", "down"]
 RATINGS: tuple[Rating, ...] = ("up", "down")
 MAX_COMMENT_CHARS = 1000
@@ -64,6 +67,8 @@ class FeedbackStore:
         # A path is a SQLite file, as before the records had a database of their own.
         self.records = records if isinstance(records, Records) else Records(
             database_url(None, Path(records)))
+        # Called with each vote once stored (the knowledge-gap log keeps thumbs down).
+        self.listeners: list[Callable[[Feedback], None]] = []
 
     def add(self, feedback: Feedback) -> int:
         """Record `feedback` (or update the earlier vote on the same answer); returns its id."""
@@ -79,7 +84,13 @@ class FeedbackStore:
                   "question": case((new.question != "", new.question), else_=table.c.question)},
         ).returning(table.c.id)
         with self.records.begin() as db:
-            return int(db.execute(vote).scalar_one())
+            feedback_id = int(db.execute(vote).scalar_one())
+        for listener in self.listeners:
+            try:
+                listener(feedback)
+            except Exception:  # the vote is stored; a listener's failure must not lose it
+                log.exception("feedback listener failed")
+        return feedback_id
 
     def export(self) -> list[dict[str, object]]:
         """Every vote, oldest first, as dicts with the keys in `COLUMNS`."""
@@ -93,7 +104,7 @@ class FeedbackStore:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(_safe_cell(row) for row in self.export())
+        writer.writerows(safe_cell(row) for row in self.export())
         return out.getvalue()
 
     def count(self) -> int:
@@ -109,7 +120,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _safe_cell(row: dict[str, object]) -> dict[str, object]:
+def safe_cell(row: dict[str, object]) -> dict[str, object]:
     """Comments are typed by the public: a cell starting with = + - @ would be run as a
     formula by the spreadsheet staff open the export in, so it is prefixed with a quote."""
     return {k: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r")

@@ -27,6 +27,7 @@ from plaibot.generation import Replace, Token
 from plaibot.i18n import EXAMPLES, STRINGS, t
 from plaibot.metrics import Metrics
 from plaibot.records import RecordsUnavailable
+from plaibot.staff import install_staff
 from plaibot.store import StoreUnavailable
 from plaibot.text import detect_language
 
@@ -206,7 +207,8 @@ def _admitted(guard: Guard | None, metrics: Metrics | None, request: gr.Request 
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    """FastAPI app: the chat page at `/`, the HTTP API under `/api`, the widget at `/widget.js`."""
+    """FastAPI app: the chat page at `/`, the HTTP API under `/api`, the widget at `/widget.js`,
+    the staff console at `/staff`."""
     settings = settings or Settings()
     assistant = assistant or Assistant(settings)
     if settings.index_on_start:
@@ -219,6 +221,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
+    install_staff(api, assistant, guard, api.state.feedback)  # before `/` takes every path
     chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback)
     return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS)
 

@@ -11,7 +11,17 @@ are.
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 # Named constraints, so a later migration can alter or drop them by name on every engine.
 metadata = MetaData(naming_convention={
@@ -37,4 +47,35 @@ feedback = Table(
     Column("origin", Text, nullable=False, server_default=""),
     UniqueConstraint("conversation_id", "answer_key"),
     CheckConstraint("rating IN ('up', 'down')", name="rating"),
+)
+
+# Questions the documents did not answer (see plaibot.gaps): nothing that identifies the
+# asker (no IP address, user agent or conversation id); deleted after PLAIBOT_GAPS_DAYS.
+knowledge_gaps = Table(
+    "knowledge_gaps", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("language", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Index("ix_knowledge_gaps_created", "created"),
+)
+
+# Questions and refusals per day and channel: counts only, for the staff console's plot.
+daily_activity = Table(
+    "daily_activity", metadata,
+    Column("day", Text, primary_key=True),
+    Column("kind", Text, primary_key=True),
+    Column("channel", Text, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+# Staff console sessions (see plaibot.staff); the token is stored as its SHA-256.
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("created", Float, nullable=False),
+    Column("expires", Float, nullable=False),
 )
