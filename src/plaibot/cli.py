@@ -173,11 +173,14 @@ def evaluate(
         "--against-knowledge", help="Ask the questions against the ecosystem index instead.")] = False,
     compare: Annotated[bool, typer.Option(
         "--compare", help="Also run BM25-only and dense-only retrieval.")] = False,
+    models: Annotated[list[str] | None, typer.Option(
+        "--model", help="Embedding model to measure (default: PLAIBOT_EMBEDDING_MODEL); "
+        "repeat it to compare models side by side.")] = None,
     limit: Annotated[int | None, typer.Option(help="Ask at most this many questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set."""
-    from plaibot.evaluate import EvalFileError, load_squad, passage_assistant
+    from plaibot.evaluate import EvalFileError, knowledge_assistant, load_squad, passage_assistant
     from plaibot.evaluate import evaluate as run
 
     try:
@@ -186,31 +189,43 @@ def evaluate(
         _fail(str(error), 2)
     if limit:
         eval_set.questions = eval_set.questions[:limit]
-    settings = Settings()
-    runs = [("hybrid", settings.keyword_weight)]
+    configured = Settings()
+    runs: list[tuple[str, float | None]] = [("hybrid", configured.keyword_weight)]
     if compare and not against_knowledge:
         runs += [("bm25 only", 1.0), ("dense only", 0.0)]
     results = []
-    base = _assistant() if against_knowledge else passage_assistant(eval_set, settings)
-    for name, weight in runs:
-        base.retriever.keyword_weight = weight
-        results.append(run(base, eval_set, name, against_knowledge))
+    for model in models or [configured.embedding_model]:
+        settings = configured.model_copy(update={"embedding_model": model})
+        if not against_knowledge:
+            base = passage_assistant(eval_set, settings)
+        elif model == configured.embedding_model:
+            base = _assistant()  # the ecosystem index itself
+        else:  # another model must not re-embed the real index: a throwaway copy
+            base = knowledge_assistant(settings)
+        for name, weight in runs:
+            base.retriever.keyword_weight = weight
+            results.append(run(base, eval_set, name, against_knowledge))
     if as_json:
         console.print_json(json.dumps([r.as_dict() for r in results]))
         return
-    table = Table(title=f"{file.name}: {len(eval_set.questions)} questions")
-    columns = ["run", "recall@1", "recall@5", "MRR", "answer hit", "refused (unanswerable)",
-               "refused (answerable)", "p50 ms", "p95 ms"]
+    console.print(_eval_table(f"{file.name}: {len(eval_set.questions)} questions", results,
+                              against_knowledge))
+
+
+def _eval_table(title: str, results: list, against_knowledge: bool) -> Table:
+    table = Table(title=title)
+    columns = ["embedder", "run", "recall@1", "recall@5", "MRR", "answer hit",
+               "refused (unanswerable)", "refused (answerable)", "p50 ms", "p95 ms"]
     for column in columns:
-        table.add_column(column, justify="right" if column != "run" else "left")
+        table.add_column(column, justify="left" if column in ("embedder", "run") else "right")
     for r in results:
         # Against the ecosystem index there is no gold passage: only refusals count.
         scored = [r.recall_at_1, r.recall_at_5, r.mrr, r.answer_hit_rate]
         cells = ["n/a"] * 4 if against_knowledge else [f"{v:.3f}" for v in scored]
-        table.add_row(r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
+        table.add_row(r.embedder, r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
                       "n/a" if against_knowledge else f"{r.refusal_rate_answerable:.3f}",
                       f"{r.latency_p50_ms:.1f}", f"{r.latency_p95_ms:.1f}")
-    console.print(table)
+    return table
 
 
 feedback_app = typer.Typer(help="User feedback on answers (thumbs up or down, comments).",
