@@ -16,8 +16,11 @@ from plaibot.errors import (
     LoadError,
     PlaibotError,
     QuestionError,
+    RecordsUnavailable,
+    StateUnavailable,
     StoreUnavailable,
     UnsupportedFileType,
+    UploadError,
 )
 
 if TYPE_CHECKING:
@@ -49,11 +52,14 @@ __all__ = [
     "LoadError",
     "PlaibotError",
     "QuestionError",
+    "RecordsUnavailable",
     "ScoredChunk",
     "Settings",
     "Source",
+    "StateUnavailable",
     "StoreUnavailable",
     "UnsupportedFileType",
+    "UploadError",
     "__version__",
 ]
 

@@ -42,6 +42,24 @@ class StoreUnavailable(PlaibotError, RuntimeError):
     exit_code = 3
 
 
+class RecordsUnavailable(PlaibotError):
+    """The records database (feedback, gaps, ...) cannot be reached or is too busy."""
+
+    exit_code = 3
+
+
+class StateUnavailable(PlaibotError):
+    """The shared state's server (Redis) cannot be reached (or did not answer in time)."""
+
+    exit_code = 3
+
+
+class UploadError(PlaibotError, ValueError):
+    """A file uploaded on the staff console is refused; the message says why."""
+
+    exit_code = 2
+
+
 class LoadError(PlaibotError):
     """A file could not be turned into documents; `str(error)` says why."""
 
