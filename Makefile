@@ -47,7 +47,8 @@ widget-size: install
 bench: install widget-size
 	$(BIN)/python benchmarks/run.py
 
-# Mixed chat, streaming and re-indexing traffic on loopback; SOAK_MINUTES=10 by default.
+# Mixed chat, streaming, feedback and re-indexing traffic on loopback; SOAK_MINUTES=10 by
+# default; SOAK_HOSTS=2 for two hosts sharing Chroma, Redis and PostgreSQL servers.
 soak: install
 	$(BIN)/python benchmarks/soak.py
 

@@ -137,23 +137,25 @@ class PostgresServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def running(server_class: type, installed: bool, package: str, client: str):
+    """A started server, or a skip when its Debian package or Python client is missing."""
+    if not installed:
+        pytest.skip(f"{package} is not installed (Debian package {package})")
+    pytest.importorskip(client)
+    server = server_class()
+    server.start()
+    return server
+
+
 @pytest.fixture(scope="module")
 def redis_server():
-    if not Path(REDIS_SERVER).exists():
-        pytest.skip("redis-server is not installed (Debian package redis-server)")
-    pytest.importorskip("redis")
-    server = RedisServer()
-    server.start()
+    server = running(RedisServer, Path(REDIS_SERVER).exists(), "redis-server", "redis")
     yield server
     server.remove()
 
 
 @pytest.fixture(scope="module")
 def postgres_server():
-    if not POSTGRES_BINS:
-        pytest.skip("PostgreSQL is not installed (Debian package postgresql)")
-    pytest.importorskip("psycopg")
-    server = PostgresServer()
-    server.start()
+    server = running(PostgresServer, bool(POSTGRES_BINS), "postgresql", "psycopg")
     yield server
     server.remove()

@@ -24,17 +24,15 @@ def url(redis_server, request):
 
 def test_hosts_sharing_redis_share_one_rate_limit(url):
     now = [time.time()]  # Redis expires counters by the wall clock
-    first = RateLimiter(3, 60, RedisState(url), clock=lambda: now[0])
-    second = RateLimiter(3, 60, RedisState(url), clock=lambda: now[0])
-    first.hit("ip:1")
-    second.hit("ip:1")
-    first.hit("ip:1")
+    hosts = [RateLimiter(3, 60, RedisState(url), clock=lambda: now[0]) for _ in range(2)]
+    for n in range(3):
+        hosts[n % 2].hit("ip:1")
     with pytest.raises(AccessDenied) as refused:
-        second.hit("ip:1")
+        hosts[1].hit("ip:1")
     assert refused.value.status == 429
-    second.hit("ip:2")  # other callers are counted apart
+    hosts[1].hit("ip:2")  # other callers are counted apart
     now[0] += 60  # the next window starts from zero
-    first.hit("ip:1")
+    hosts[0].hit("ip:1")
 
 
 def test_counters_expire_with_their_window(url):
@@ -47,12 +45,12 @@ def test_counters_expire_with_their_window(url):
 
 
 def test_a_follow_up_reaches_any_host_and_conversations_expire(url):
-    one, other = (ConversationStore(3, RedisState(url)) for _ in range(2))
-    conversation = one.add(None, "Kapan Hetero Space Banyumas dibuka?")
-    assert other.history(conversation) == ["Kapan Hetero Space Banyumas dibuka?"]
-    for n in range(4):
-        assert other.add(conversation, f"q{n}") == conversation
-    assert one.history(conversation) == ["q1", "q2", "q3"]  # only the last turns are kept
+    hosts = [ConversationStore(3, RedisState(url)) for _ in range(2)]
+    conversation = hosts[0].add(None, "q0")
+    for n in range(1, 5):  # each turn on the other host, continuing the same conversation
+        assert hosts[n % 2].add(conversation, f"q{n}") == conversation
+        assert hosts[(n + 1) % 2].history(conversation)[-1] == f"q{n}"
+    assert hosts[0].history(conversation) == ["q2", "q3", "q4"]  # only the last turns are kept
     assert ConversationStore(3, RedisState(url), ttl_seconds=-1).history(conversation) == []
     ttl = RedisState(url, max_age=3600).client.ttl(f"plaibot:conversation:{conversation}")
     assert 0 < ttl <= 86_400

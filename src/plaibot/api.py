@@ -28,6 +28,7 @@ from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
 from plaibot.feedback import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, Feedback, FeedbackStore
 from plaibot.generation import AnswerEvent, Replace, Token
+from plaibot.health import Service
 from plaibot.i18n import t
 from plaibot.logs import annotate
 from plaibot.metrics import Metrics
@@ -313,7 +314,7 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
-    services = {"records": records}
+    services: dict[str, Service] = {"records": records}
     if isinstance(guard.state, FallbackState):
         services["state"] = guard.state
     install_operations(app, assistant, metrics, services)  # last: its request log wraps all

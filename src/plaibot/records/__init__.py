@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from plaibot.records import tables
 
@@ -99,11 +100,13 @@ class Records:
 
     @contextmanager
     def _reachable(self) -> Iterator[None]:
-        """Connection failures raised as `RecordsUnavailable`, with the driver's reason."""
+        """Connection failures (and every pooled connection busy for `timeout_seconds`)
+        raised as `RecordsUnavailable`, with the driver's reason."""
         try:
             yield
-        except (OperationalError, InterfaceError) as error:
-            reason = (str(error.orig or error).strip().splitlines() or ["no reason"])[0][:200]
+        except (OperationalError, InterfaceError, PoolTimeout) as error:
+            reason = (str(getattr(error, "orig", None) or error).strip().splitlines()
+                      or ["no reason"])[0][:200]
             raise RecordsUnavailable(
                 f"The records database at {self.location()} is unavailable ({reason})") from error
 
