@@ -300,7 +300,8 @@ def gaps(
 
     found = _assistant(ctx).gaps(min_confidence, max_confidence, days)
     if as_json:
-        sys.stdout.write(json.dumps([asdict(g) for g in found], ensure_ascii=False, indent=2) + "\n")
+        groups = [asdict(g) for g in found]
+        sys.stdout.write(json.dumps(groups, ensure_ascii=False, indent=2) + "\n")
         return
     if as_csv:
         sys.stdout.write(gaps_csv(found))
