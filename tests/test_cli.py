@@ -80,6 +80,12 @@ def test_eval_prints_results(tmp_path):
     assert result.exit_code == 0, result.output
     [row] = json.loads(result.stdout)
     assert row["recall_at_1"] == 1.0 and row["answer_hit_rate"] == 1.0
+    assert row["embedder"].startswith("multilingual-e5-small")
+    both = plaibot(env, "eval", str(path), "--compare", "--model", "multilingual-e5-small",
+                   "--model", "all-MiniLM-L6-v2")
+    assert both.returncode == 0, both.stderr
+    rows = [line for line in both.stdout.splitlines() if "only" in line or "hybrid" in line]
+    assert [("e5" in r, "MiniLM" in r) for r in rows] == [(True, False)] * 3 + [(False, True)] * 3
 
 
 def test_unknown_chat_model_provider_is_a_clear_error(monkeypatch, tmp_path):

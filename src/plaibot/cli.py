@@ -234,6 +234,7 @@ def evaluate(
             base = knowledge_assistant(settings)
         for name, weight in runs:
             base.retriever.keyword_weight = weight
+            base.retriever.embeddings.forget_queries()  # each run pays for its embeddings
             results.append(run(base, eval_set, name, against_knowledge))
     if as_json:
         console.print_json(json.dumps([r.as_dict() for r in results]))
