@@ -81,9 +81,9 @@ def test_eval_prints_results(tmp_path):
     [row] = json.loads(result.stdout)
     assert row["recall_at_1"] == 1.0 and row["answer_hit_rate"] == 1.0
     assert row["embedder"].startswith("multilingual-e5-small")
-    both = plaibot(env, "eval", str(path), "--compare", "--model", "multilingual-e5-small",
+    both = plaibot("eval", str(path), "--compare", "--model", "multilingual-e5-small",
                    "--model", "all-MiniLM-L6-v2")
-    assert both.returncode == 0, both.stderr
+    assert both.exit_code == 0, both.output
     rows = [line for line in both.stdout.splitlines() if "only" in line or "hybrid" in line]
     assert [("e5" in r, "MiniLM" in r) for r in rows] == [(True, False)] * 3 + [(False, True)] * 3
 

@@ -63,10 +63,12 @@ class Assistant:
             follow_seconds=self.settings.follow_seconds,
         )
         calibration = self.store.embeddings.calibration
-        min_confidence = self.settings.min_confidence
+        #: Below this confidence answers are refused: the setting, else the embedder's own.
+        self.min_confidence = (calibration.min_confidence if self.settings.min_confidence is None
+                               else self.settings.min_confidence)
         self._answerer = answerer_for(self.settings, chat_model, ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
-            min_confidence=calibration.min_confidence if min_confidence is None else min_confidence,
+            min_confidence=self.min_confidence,
             max_sentences=self.settings.answer_sentences,
             dense_weight=calibration.dense_weight,
             confidence_weights=calibration.confidence,
@@ -155,7 +157,8 @@ class Assistant:
         """The record of questions the documents did not answer (see `plaibot.gaps`)."""
         from plaibot.records import Records
 
-        return GapLog.on(Records(self.settings.records_url), self.settings)
+        return GapLog.on(Records(self.settings.records_url), self.settings.gaps_days,
+                         self.min_confidence)
 
     def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
              days: int | None = None) -> list[Gap]:

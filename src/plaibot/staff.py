@@ -453,7 +453,8 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     Returns whether the console is on (`PLAIBOT_STAFF_PASSWORD` set)."""
     settings = assistant.settings
     records = feedback.records
-    gap_log = assistant.gap_log = GapLog.on(records, settings)  # the app's one pool
+    gap_log = assistant.gap_log = GapLog.on(  # the app's one pool
+        records, settings.gaps_days, assistant.min_confidence)
     app.state.metrics.listeners.append(gap_log.answered)
 
     def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback
