@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from plaibot.assistant import Assistant
 from plaibot.store import ChunkStore
 
 
 class IndexHealth:
-    """Reports chunks, files, where the store is and the last indexing run.
+    """Reports chunks, files, where the store is and the last indexing run; never a
+    credential or a server path, since anyone may read it.
 
     "degraded" (HTTP 503) when the store cannot be read or the index is empty: a worker in
     that state would refuse every question, so a load balancer should pass it by.
@@ -47,7 +49,13 @@ class IndexHealth:
         if report is None or finished is None:
             return None
         return {"finished": finished.isoformat(timespec="seconds"), "summary": report.summary(),
-                "failed": [f"{source}: {reason}" for source, reason in report.failed[:20]]}
+                "failed": [f"{_public(source)}: {reason}" for source, reason in report.failed[:20]]}
+
+
+def _public(source: str) -> str:
+    """A file as the public may see it: relative names as they are, absolute ones (outside
+    the working folder) by their name only, so the report shows no server paths."""
+    return Path(source).name if Path(source).is_absolute() else source
 
 
 def _location(store: ChunkStore) -> dict[str, str]:

@@ -1,0 +1,96 @@
+"""How `plaibot serve` runs uvicorn: who a connection is from, and how long it may dawdle.
+
+uvicorn's defaults do not suit a server facing the internet, so three are changed:
+
+- Proxy headers are off. uvicorn would otherwise take the client address from
+  `X-Forwarded-For` on every connection from 127.0.0.1, so anything on the same host that
+  passes the header on (a proxy, a tunnel) lets each request pick its own address. plaibot
+  reads the header itself, only with `PLAIBOT_TRUSTED_PROXIES` > 0 (see `access.client_ip`).
+- A request must arrive whole, headers and body, within `read_timeout_seconds` of its
+  first byte (or of the connection opening). uvicorn has no such limit: a client sending a
+  header line every few seconds (slowloris) held a connection for as long as it liked.
+- A request's headers may take at most `max_header_bytes`; uvicorn's default parser
+  (httptools) takes any size (1 MB headers were accepted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from plaibot.config import Settings
+
+
+class GuardedHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    """uvicorn's HTTP/1.1 protocol with a deadline for reading each request and a cap on
+    the size of its headers. Both close the connection: no response is owed to a client
+    that will not finish its request."""
+
+    read_timeout = 15.0
+    max_header_bytes = 32_768
+
+    @classmethod
+    def configure(cls, settings: Settings) -> None:
+        """Take the limits from `settings`, for every connection this process serves."""
+        cls.read_timeout = settings.read_timeout_seconds
+        cls.max_header_bytes = settings.max_header_bytes
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        super().data_received(data)
+        if self.transport.get_protocol() is not self:  # upgraded (a WebSocket): not ours
+            self._stop()
+            return
+        if self.cycle is cycle and (cycle is None or cycle.response_complete):
+            # No new request has begun: these bytes were all headers (or the rest of a
+            # body the app refused).
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_header_bytes:
+                self._close()
+                return
+        else:
+            self._head_bytes = 0
+        if self._reading():
+            self._arm()
+        else:
+            self._stop()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop()
+        super().connection_lost(exc)
+
+    def _reading(self) -> bool:
+        """Whether a request is still arriving (rather than answered or being answered)."""
+        cycle = self.cycle
+        return cycle is None or cycle.response_complete or cycle.more_body
+
+    def _arm(self) -> None:
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(self.read_timeout, self._close)
+
+    def _stop(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _close(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The keyword arguments `plaibot serve` gives `uvicorn.run`, besides app and address
+    (and `GuardedHTTP`'s limits for this process; worker processes configure their own)."""
+    GuardedHTTP.configure(settings)
+    return {"http": GuardedHTTP, "proxy_headers": False,
+            "h11_max_incomplete_event_size": settings.max_header_bytes,
+            "log_config": None, "access_log": False}
