@@ -175,7 +175,11 @@ class BodyLimit:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        await self.app(scope, limited, watched)
+        try:
+            await self.app(scope, limited, watched)
+        except Exception:
+            if not refused:
+                raise  # after a refusal, the app failing on the cut-off body is expected
 
 
 def _too_large(limit: int) -> JSONResponse:

@@ -25,8 +25,8 @@ from plaibot.config import Settings
 
 class GuardedHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's HTTP/1.1 protocol with a deadline for reading each request and a cap on
-    the size of its headers. Both close the connection: no response is owed to a client
-    that will not finish its request."""
+    the size of its headers. Both close the connection, with a 408 or 431 when no response
+    is under way."""
 
     read_timeout = 15.0
     max_header_bytes = 32_768
@@ -49,12 +49,11 @@ class GuardedHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         if self.transport.get_protocol() is not self:  # upgraded (a WebSocket): not ours
             self._stop()
             return
-        if self.cycle is cycle and (cycle is None or cycle.response_complete):
-            # No new request has begun: these bytes were all headers (or the rest of a
-            # body the app refused).
+        if self.cycle is cycle and self._between_requests():
+            # No new request has begun: these bytes were all request line and headers.
             self._head_bytes += len(data)
             if self._head_bytes > self.max_header_bytes:
-                self._close()
+                self._close(b"431 Request Header Fields Too Large")
                 return
         else:
             self._head_bytes = 0
@@ -67,24 +66,34 @@ class GuardedHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self._stop()
         super().connection_lost(exc)
 
+    def _between_requests(self) -> bool:
+        cycle = self.cycle
+        return cycle is None or (cycle.response_complete and not cycle.more_body)
+
     def _reading(self) -> bool:
-        """Whether a request is still arriving (rather than answered or being answered)."""
+        """Whether a request is still arriving (rather than being answered): its head, or
+        its body (even one the app answered without reading, which uvicorn discards)."""
         cycle = self.cycle
         return cycle is None or cycle.response_complete or cycle.more_body
 
     def _arm(self) -> None:
         if self._deadline is None:
-            self._deadline = self.loop.call_later(self.read_timeout, self._close)
+            self._deadline = self.loop.call_later(self.read_timeout, self._close,
+                                                  b"408 Request Timeout")
 
     def _stop(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
 
-    def _close(self) -> None:
+    def _close(self, status: bytes) -> None:
         self._deadline = None
-        if not self.transport.is_closing():
-            self.transport.close()
+        if self.transport.is_closing():
+            return
+        if self._between_requests():  # nothing else is being sent
+            self.transport.write(b"HTTP/1.1 " + status + b"\r\nconnection: close\r\n"
+                                 b"content-length: 0\r\n\r\n")
+        self.transport.close()
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
