@@ -67,7 +67,9 @@ class ConversationStore:
     Bounded and expiring, so an endless stream of new conversations cannot exhaust memory.
     """
 
-    answers_kept = 20  # a vote may come on any answer still on screen; ~100 bytes each
+    # A vote may come on any answer still on screen, so more are kept than turns; each takes
+    # about 100 bytes and its question (at most PLAIBOT_MAX_QUESTION_CHARS).
+    answers_kept = 10
 
     def __init__(self, turns: int = 6, state: SharedState | None = None,
                  ttl_seconds: float = 3600) -> None:
