@@ -87,7 +87,7 @@ class GuardedHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
             self._deadline = None
 
     def _close(self, status: bytes) -> None:
-        self._deadline = None
+        self._stop()  # a pending timer would keep this connection's buffers alive
         if self.transport.is_closing():
             return
         if self._between_requests():  # nothing else is being sent
