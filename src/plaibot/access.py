@@ -126,15 +126,15 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: int)
     """The client's address: the socket's peer, or with N trusted proxies the Nth
     X-Forwarded-For entry from the right (entries further left can be forged by the client).
 
-    Only a valid IP address is taken from the header; anything else (a name, garbage, an
-    entry missing because the chain is shorter than N) leaves the peer's address.
+    A chain shorter than N is read from its left end, the entry the outermost proxy that
+    saw the request wrote. Only a valid IP address is taken from the header; anything else
+    (a name, garbage) leaves the peer's address.
     """
     if trusted_proxies and forwarded_for:
-        hops = [h.strip() for h in forwarded_for.split(",")]
-        if len(hops) >= trusted_proxies:
-            address = _ip(hops[-trusted_proxies])
-            if address:
-                return address
+        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+        address = _ip(hops[-min(trusted_proxies, len(hops))]) if hops else None
+        if address:
+            return address
     return _ip(peer or "") or peer or "unknown"
 
 
