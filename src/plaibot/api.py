@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -35,11 +36,15 @@ from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
 from plaibot.feedback import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, Feedback, FeedbackStore
 from plaibot.generation import AnswerEvent, Replace, Token
+from plaibot.health import Service
 from plaibot.i18n import t
 from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
-from plaibot.state import open_state
+from plaibot.records import Records, RecordsUnavailable
+from plaibot.state import FallbackState, open_state
+from plaibot.staff import PREFIX as STAFF_PREFIX
+from plaibot.staff import staff_body_limit
 from plaibot.store import StoreUnavailable
 from plaibot.surface import PageRoutes
 from plaibot.text import Language, clean_text, detect_language
@@ -104,7 +109,7 @@ class Guard:
         self.own_origins = own_origins(settings.host, settings.port)
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         self.tokens = TokenSigner.with_secret(secret, settings.token_ttl_seconds)
-        self.state = open_state(settings.state_path)
+        self.state = open_state(settings.state_path, settings.redis_url)
         window = settings.rate_window_seconds
         self.per_ip = RateLimiter(settings.rate_limit_per_ip, window, self.state)
         self.per_token = RateLimiter(settings.rate_limit_per_token, window, self.state)
@@ -136,17 +141,19 @@ class Guard:
 
 class BodyLimit:
     """Refuse request bodies over their limit with 413, without reading them whole:
-    `limit` bytes under `prefix` (the API), `other_limit` on every other route (the chat
-    page's Gradio routes among them)."""
+    `limit` bytes on every path (the chat page's Gradio routes among them) but those
+    under a prefix in `limits`, which get their own (the API's, the staff uploads')."""
 
-    def __init__(self, app: ASGIApp, limit: int, other_limit: int, prefix: str = "/api/") -> None:
-        self.app, self.limit, self.other_limit, self.prefix = app, limit, other_limit, prefix
+    def __init__(self, app: ASGIApp, limit: int, limits: Mapping[str, int] | None = None) -> None:
+        self.app, self.limit = app, limit
+        self.limits = sorted((limits or {}).items(), key=lambda item: -len(item[0]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit if scope["path"].startswith(self.prefix) else self.other_limit
+        limit = next((n for prefix, n in self.limits if scope["path"].startswith(prefix)),
+                     self.limit)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(limit)(scope, receive, send)
@@ -239,7 +246,8 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     conversations = app.state.conversations = ConversationStore(settings.conversation_turns,
                                                                 guard.state)
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
-    app.state.feedback = FeedbackStore(settings.feedback_file)
+    records = open_records(settings)
+    app.state.feedback = FeedbackStore(records)
 
     def admit(request: Request, body: ChatRequest) -> tuple[str, list[str]]:
         """Check the caller and the question: the caller's site and the conversation's
@@ -280,8 +288,10 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
         site, history = admit(request, body)
         events = assistant.stream(body.question, history)
-        language = detect_language(body.question)
-        return StreamingResponse(stream_events(events, lambda a: finish(body, site, a), language),
+        language, started = detect_language(body.question), time.perf_counter()
+        counted = lambda a: finish(body, site, metrics.answer(  # noqa: E731
+            "api", body.question, lambda: a, started=started))
+        return StreamingResponse(stream_events(events, counted, language),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -304,6 +314,12 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         log.error("store unavailable: %s", error)
         return _error(503, "store_unavailable",
                       "The document index is unavailable; try again shortly.", retry_after=5)
+
+    @app.exception_handler(RecordsUnavailable)
+    async def records_down(_: Request, error: RecordsUnavailable) -> JSONResponse:
+        log.error("records unavailable: %s", error)
+        return _error(503, "records_unavailable",
+                      "Feedback cannot be saved right now; try again shortly.", retry_after=10)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
@@ -332,8 +348,8 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       other_limit=settings.max_page_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_page_body_bytes, limits={
+        "/api/": settings.max_body_bytes, f"{STAFF_PREFIX}/": staff_body_limit(settings)})
     app.add_middleware(PageRoutes)  # Gradio's uploads, files and the like: 404
     app.add_middleware(
         CORSMiddleware,
@@ -343,8 +359,22 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
-    install_operations(app, assistant, metrics)  # last: its request log wraps everything
+    services: dict[str, Service] = {"records": records}
+    if isinstance(guard.state, FallbackState):
+        services["state"] = guard.state
+    install_operations(app, assistant, metrics, services)  # last: its request log wraps all
     return guard
+
+
+def open_records(settings: Settings) -> Records:
+    """The records database, its migrations run now when it can be reached (else on first
+    use: the server answers questions meanwhile and feedback gets 503)."""
+    records = Records(settings.records_url)
+    try:
+        records.migrate()
+    except RecordsUnavailable as error:
+        log.error("%s at start; migrations run on first use", error)
+    return records
 
 
 def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics,

@@ -20,8 +20,10 @@ import re
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# plaibot's own routes (FastAPI's, matched before the Gradio mount): not filtered here.
-OWN_PREFIXES = ("/api/", "/widget.js", "/metrics", "/docs", "/redoc", "/openapi.json")
+# plaibot's own routes (FastAPI's, matched before the Gradio mount) and the staff console
+# (behind its own login, see plaibot.staff): not filtered here.
+OWN_PREFIXES = ("/api/", "/widget.js", "/metrics", "/docs", "/redoc", "/openapi.json",
+                "/staff")
 
 _NAME = r"[A-Za-z0-9_.-]+"
 _READS = re.compile(
