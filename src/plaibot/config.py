@@ -70,8 +70,17 @@ class Settings(BaseSettings):
     rate_window_seconds: int = Field(60, ge=1, description="Length of a rate-limit window.")
     trusted_proxies: int = Field(
         0, ge=0, description="Reverse proxies in front of plaibot; the client IP is read from "
-        "X-Forwarded-For that many hops from the right.")
+        "X-Forwarded-For that many hops from the right (0: from the connection only, the "
+        "header is ignored; an entry that is not an IP counts as the connection's address).")
     max_body_bytes: int = Field(16_384, ge=1024, description="Largest accepted API request body.")
+    max_page_body_bytes: int = Field(
+        262_144, ge=16_384, description="Largest accepted request body on every other route "
+        "(the chat page's Gradio routes; six turns of a conversation took 10 KB).")
+    max_header_bytes: int = Field(32_768, ge=4096, description="Largest accepted request head "
+                                  "(request line and headers).")
+    read_timeout_seconds: float = Field(
+        15.0, gt=0, description="A request's headers and body must arrive within this many "
+        "seconds of its first byte (or of the connection opening), or it is closed.")
     conversation_turns: int = Field(6, ge=1, description="Earlier questions kept per conversation.")
     state_path: Path | None = Field(
         None, description="SQLite file for rate-limit counters and conversations, shared by "

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
     from plaibot.api import Guard
     from plaibot.assistant import Assistant
+    from plaibot.config import Settings
     from plaibot.feedback import FeedbackStore
     from plaibot.indexing import IndexReport
 
@@ -162,6 +163,11 @@ def same_origin(request: Request) -> bool:
     return bool(host) and urlsplit(claimed).netloc.lower() == host.lower()
 
 
+def staff_body_limit(settings: Settings) -> int:
+    """The largest request body the console takes: one upload and its form fields."""
+    return int(settings.max_file_mb * 1_000_000) + 64_000
+
+
 class StaffGate:
     """Lets a request through to the staff app only with a live session and, for anything
     but GET/HEAD, from this server's own pages; caps request bodies at `max_body` bytes
@@ -170,7 +176,7 @@ class StaffGate:
     def __init__(self, app: ASGIApp, sessions: Sessions, max_body: int) -> None:
         from plaibot.api import BodyLimit
 
-        self.app = BodyLimit(app, max_body, prefix="")
+        self.app = BodyLimit(app, max_body)
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -509,7 +515,7 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     import gradio as gr
 
     console = StaffConsole(assistant, feedback)
-    max_body = int(settings.max_file_mb * 1_000_000) + 64_000  # the file and its form fields
+    max_body = staff_body_limit(settings)
     gr.mount_gradio_app(app, build_console(console), path=PREFIX, show_error=True,
                         max_file_size=int(settings.max_file_mb * 1_000_000),
                         footer_links=[])
