@@ -44,6 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from plaibot.errors import RecordsUnavailable
 from plaibot.records import tables
 
 __all__ = ["Records", "RecordsUnavailable", "database_url", "tables"]
@@ -51,10 +52,6 @@ __all__ = ["Records", "RecordsUnavailable", "database_url", "tables"]
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x706C6169  # "plai": the advisory lock every host takes while migrating
-
-
-class RecordsUnavailable(Exception):
-    """The database cannot be reached or is too busy to answer in time."""
 
 
 def database_url(url: str | None, sqlite_file: Path) -> str:
