@@ -149,6 +149,8 @@ class Records:
                     connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
                 config = alembic_config()
                 config.attributes["connection"] = connection
+                # Alembic logs a dozen lines per start at INFO (its plugins); ours says enough.
+                logging.getLogger("alembic").setLevel(logging.WARNING)
                 command.upgrade(config, "head")
             self._migrated = True
             log.info("records at %s: schema up to date", self.location())
