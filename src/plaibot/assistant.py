@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,23 +14,17 @@ from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import Embedder, embeddings_for
+from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
+from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, answerer_for
-from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
+from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, clean_text, detect_language
+from plaibot.text import Language, detect_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as given (empty or too long); the message says why."""
-
-    def __init__(self, message: str, language: Language) -> None:
-        super().__init__(message)
-        self.language = language
 
 
 def open_store(settings: Settings, embeddings: Embedder) -> ChunkStore:
@@ -68,10 +63,12 @@ class Assistant:
             follow_seconds=self.settings.follow_seconds,
         )
         calibration = self.store.embeddings.calibration
-        min_confidence = self.settings.min_confidence
+        #: Below this confidence answers are refused: the setting, else the embedder's own.
+        self.min_confidence = (calibration.min_confidence if self.settings.min_confidence is None
+                               else self.settings.min_confidence)
         self._answerer = answerer_for(self.settings, chat_model, ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
-            min_confidence=calibration.min_confidence if min_confidence is None else min_confidence,
+            min_confidence=self.min_confidence,
             max_sentences=self.settings.answer_sentences,
             dense_weight=calibration.dense_weight,
             confidence_weights=calibration.confidence,
@@ -136,8 +133,11 @@ class Assistant:
     def index(
         self, paths: Sequence[Path | str] | None = None, on_file: Callable[[Path], None] | None = None
     ) -> IndexReport:
-        """Index files and folders (default: the knowledge folder) incrementally."""
-        targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
+        """Index files and folders (default: the knowledge folder and staff uploads)
+        incrementally."""
+        if not paths:  # an uploads folder that is gone takes its documents with it
+            self.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        targets = [Path(p) for p in paths] if paths else self.settings.index_sources
         report = index_paths(
             self.store,
             targets,
@@ -152,6 +152,25 @@ class Assistant:
         self.last_index, self.last_index_at = report, datetime.now(UTC)
         return report
 
+    @cached_property
+    def gap_log(self) -> GapLog:
+        """The record of questions the documents did not answer (see `plaibot.gaps`)."""
+        from plaibot.records import Records
+
+        return GapLog.on(Records(self.settings.records_url), self.settings.gaps_days,
+                         self.min_confidence)
+
+    def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
+             days: int | None = None) -> list[Gap]:
+        """Knowledge gaps: the refused and thumbed-down questions of the last `days` days
+        (default: all kept) with a confidence in [`min_confidence`, `max_confidence`],
+        grouped by meaning with this assistant's embedder, largest group first.
+
+        A low `max_confidence` shows the noise (off-topic, prompt injection); a
+        `min_confidence` of 0.2 or so hides it.
+        """
+        return self.gap_log.gaps(self.retriever.embeddings, min_confidence, max_confidence, days)
+
     def as_retriever(self) -> HybridRetriever:
         """A LangChain `BaseRetriever` over the same index, for staff's own chains."""
         self._ensure_index()
@@ -165,12 +184,4 @@ class Assistant:
                 self.index()
 
     def _validate(self, question: object) -> str:
-        # Control characters and lone surrogates (JSON can carry them) are dropped first.
-        question = " ".join(clean_text(question).split()) if isinstance(question, str) else ""
-        if not question:
-            raise QuestionError(t("empty_question", "id") + " / " + t("empty_question", "en"), "id")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            language = detect_language(question[:500])
-            raise QuestionError(t("long_question", language, limit=limit), language)
-        return question
+        return validate_question(question, self.settings.max_question_chars)

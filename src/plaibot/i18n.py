@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from plaibot.text import Language
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only the type: plaibot.text loads the stemmers and bm25s
+    from plaibot.text import Language
 
 EXAMPLES: dict[Language, list[str]] = {
     "id": [
@@ -77,6 +80,10 @@ STRINGS: dict[str, dict[Language, str]] = {
     "feedback_thanks": {
         "id": "Terima kasih atas masukan Anda.",
         "en": "Thank you for your feedback.",
+    },
+    "feedback_unavailable": {
+        "id": "Masukan tidak dapat disimpan saat ini; silakan coba lagi nanti.",
+        "en": "Feedback cannot be saved right now; please try again later.",
     },
     "llm_unavailable": {
         "id": "(Model bahasa sedang tidak tersedia; jawaban ini dikutip langsung dari dokumen.)",
