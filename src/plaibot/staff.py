@@ -456,7 +456,7 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     Returns whether the console is on (`PLAIBOT_STAFF_PASSWORD` set)."""
     settings = assistant.settings
     records = feedback.records
-    gap_log = assistant.gap_log = GapLog.on(records, settings)  # the app's one pool
+    gap_log = assistant.gap_log = app.state.gaps = GapLog.on(records, settings)  # one pool
     app.state.metrics.listeners.append(gap_log.answered)
 
     def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback
