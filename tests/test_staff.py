@@ -134,6 +134,12 @@ def test_uploads_over_the_cap_are_refused_before_the_body_is_read(server):
     assert response.status_code == 413
 
 
+def test_a_huge_login_form_is_refused_unread(server):
+    response = TestClient(server).post("/staff/login", data={"password": "x" * 100_000},
+                                       headers={"origin": "http://testserver"})
+    assert response.status_code == 413
+
+
 def test_sessions_end_after_the_idle_time(server, monkeypatch):
     sessions = Sessions(server.state.feedback.records, idle_minutes=30)
     token = sessions.create()

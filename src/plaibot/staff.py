@@ -476,6 +476,11 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
         forwarded = request.headers.get("x-forwarded-proto", "") if settings.trusted_proxies else ""
         return request.url.scheme == "https" or forwarded.split(",")[-1].strip() == "https"
 
+    from plaibot.api import BodyLimit
+
+    # The login form is read before any session exists: a password fits in 4 KB.
+    app.add_middleware(BodyLimit, limit=4096, prefix=f"{PREFIX}/log")
+
     @app.get(f"{PREFIX}/login", include_in_schema=False)
     def login_page() -> HTMLResponse:
         return _login_html()
