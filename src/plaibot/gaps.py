@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from plaibot.answering import Answer
-    from plaibot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +160,10 @@ class GapLog:
             storage.delete_before("9999")  # switched off: nothing kept from before either
 
     @classmethod
-    def on(cls, records: Records, settings: Settings) -> GapLog:
-        """The gap log in `records`, kept as `settings` say."""
-        return cls(RecordsGapStorage(records), settings.gaps_days, settings.min_confidence)
+    def on(cls, records: Records, days: int, min_confidence: float) -> GapLog:
+        """The gap log in `records`, kept `days` days; refusals below `min_confidence` (the
+        assistant's threshold) count as low confidence."""
+        return cls(RecordsGapStorage(records), days, min_confidence)
 
     def answered(self, channel: str, question: str, answer: Answer) -> None:
         """Count a question (and a refusal) for the day; keep a refused question."""
