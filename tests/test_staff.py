@@ -134,6 +134,12 @@ def test_uploads_over_the_cap_are_refused_before_the_body_is_read(server):
     assert response.status_code == 413
 
 
+def test_a_huge_login_form_is_refused_unread(server):
+    response = TestClient(server).post("/staff/login", data={"password": "x" * 100_000},
+                                       headers={"origin": "http://testserver"})
+    assert response.status_code == 413
+
+
 def test_sessions_end_after_the_idle_time(server, monkeypatch):
     sessions = Sessions(server.state.feedback.records, idle_minutes=30)
     token = sessions.create()
@@ -211,3 +217,29 @@ def test_hostile_uploads_are_reported_and_not_kept(settings, tmp_path):
     assert "removed" in console.remove(escape)
     assert not (settings.uploads_dir / "escape.md").exists()
     assert Assistant(settings).ask("Kapan Bengkel Kayu Kelana dibuka?").refused
+
+
+def test_api_refusals_streamed_or_not_and_thumbs_down_become_gaps(server):
+    client = TestClient(server)
+    own = {"origin": "http://testserver"}
+    token = client.post("/api/session", headers=own).json()["token"]
+    headers = {**own, "authorization": f"Bearer {token}"}
+    refused = client.post("/api/chat", headers=headers,
+                          json={"question": "Is there a swimming pool at Hetero Space Solo?"})
+    assert refused.json()["grounded"] is False
+    streamed = client.post("/api/chat/stream", headers=headers,
+                           json={"question": "Apakah Hetero Space Solo punya kolam renang?"})
+    assert "event: done" in streamed.text and '"grounded": false' in streamed.text
+    answer = client.post("/api/chat", headers=headers,
+                         json={"question": "Where is Hetero Space Solo?"}).json()
+    vote = client.post("/api/feedback", headers=headers, json={
+        "conversation_id": answer["conversation_id"], "answer": answer["text"], "rating": "down",
+        "question": "Where is Hetero Space Solo?", "comment": "<script>alert(1)</script>"})
+    assert vote.status_code == 201
+    kept = [(r.question, r.channel, r.reason, r.language) for r in server.state.gaps.records()]
+    assert [k[:2] + k[3:] for k in kept[-3:]] == [
+        ("Is there a swimming pool at Hetero Space Solo?", "api", "en"),
+        ("Apakah Hetero Space Solo punya kolam renang?", "api", "id"),
+        ("Where is Hetero Space Solo?", "api", "en")]
+    assert kept[-1][2] == "thumbs_down" and {k[2] for k in kept[-3:-1]} <= {
+        "low_confidence", "documents_unknown"}

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from plaibot.embeddings import MODEL_NAME
+from plaibot import Settings
+from plaibot.embeddings import MINILM_MODEL
 from tests.conftest import STAFF_PASSWORD
 from tests.test_browser import ask
 from tests.test_loaders import minimal_pdf
@@ -31,12 +32,13 @@ sources:
 The Kelana Robotics Lab opened at Hetero Space Solo on 30 November 2026 with twelve robot arms. [^lab]
 """
 PDF_TEXT = "Kelana Maker Fair Banyumas is held every March at Hetero Space Banyumas."
-# A refused question and its paraphrase in the other language; all-MiniLM-L6-v2 is
-# English-only (it groups 4% of the golden set's id/en pairs), so with it the paraphrase
-# is an Indonesian one and the other-language grouping waits for a multilingual embedder.
+# A refused question and its paraphrase in the other language (multilingual-e5-small, the
+# default); all-MiniLM-L6-v2 is English-only (it groups 4% of the golden set's id/en
+# pairs), so with it the paraphrase is an Indonesian one.
 GAP = "Apakah Hetero Space Semarang punya kolam renang?"
-PARAPHRASE = ("Apakah ada kolam renang di Hetero Space Semarang?" if MODEL_NAME.startswith(
-    "all-MiniLM") else "Does Hetero Space Semarang have a swimming pool?")
+PARAPHRASE = ("Apakah ada kolam renang di Hetero Space Semarang?"
+              if Settings().embedding_model == MINILM_MODEL  # the live server's, from the env
+              else "Does Hetero Space Semarang have a swimming pool?")
 
 
 REFUSED = re.compile("tidak memuat jawaban|do not hold the answer")

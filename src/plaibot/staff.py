@@ -459,7 +459,7 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     Returns whether the console is on (`PLAIBOT_STAFF_PASSWORD` set)."""
     settings = assistant.settings
     records = feedback.records
-    gap_log = assistant.gap_log = GapLog.on(  # the app's one pool
+    gap_log = assistant.gap_log = app.state.gaps = GapLog.on(  # the app's one pool
         records, settings.gaps_days, assistant.min_confidence)
     app.state.metrics.listeners.append(gap_log.answered)
 
@@ -479,6 +479,11 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     def secure(request: Request) -> bool:
         forwarded = request.headers.get("x-forwarded-proto", "") if settings.trusted_proxies else ""
         return request.url.scheme == "https" or forwarded.split(",")[-1].strip() == "https"
+
+    from plaibot.api import BodyLimit
+
+    # The login form is read before any session exists: a password fits in 4 KB.
+    app.add_middleware(BodyLimit, limit=4096, prefix=f"{PREFIX}/log")
 
     @app.get(f"{PREFIX}/login", include_in_schema=False)
     def login_page() -> HTMLResponse:
