@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -128,13 +129,37 @@ def bench_recall(limit: int) -> list[dict[str, object]]:
 
 # --- over HTTP --------------------------------------------------------------------------
 
-def start_server(index_dir: str, port: int, knowledge: Path = ROOT / "knowledge") -> subprocess.Popen:
+def start_server(index_dir: str, port: int, knowledge: Path = ROOT / "knowledge",
+                 workers: int = 1) -> subprocess.Popen:
+    # Rate limits are raised for this server only: the benchmark is one caller with one token.
     env = {**os.environ, "PLAIBOT_INDEX_DIR": index_dir, "PLAIBOT_KNOWLEDGE_DIR": str(knowledge),
            "PLAIBOT_RATE_LIMIT_PER_IP": "1000000", "PLAIBOT_RATE_LIMIT_PER_TOKEN": "1000000",
            "GRADIO_ANALYTICS_ENABLED": "False"}
     return subprocess.Popen(
-        [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn's workers), from /proc."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found]
 
 
 async def first_answer(base: str, deadline: float) -> float:
@@ -155,42 +180,64 @@ async def first_answer(base: str, deadline: float) -> float:
 
 
 async def load_level(base: str, asked: list[str], clients: int, seconds: float,
-                     max_requests: int) -> dict[str, object]:
+                     max_requests: int, fresh: bool = False) -> dict[str, object]:
+    """`clients` callers asking in a closed loop for `seconds` (at most `max_requests`).
+
+    A 503 (the server is busy) is counted and its caller waits the `Retry-After` it was
+    given, as the widget's visitor would, before asking again. Latencies are those of
+    answered requests; `health_p99_ms` is `/api/health`, polled beside the load. `fresh`
+    makes every question new (a number appended), so each pays for its query embedding.
+    """
     import httpx
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(max_connections=clients + 1, max_keepalive_connections=clients + 1)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         token = (await client.post("/api/session", headers={"Origin": base})).json()["token"]
         headers = {"Origin": base, "Authorization": f"Bearer {token}"}
         latencies: list[float] = []
-        errors = 0
-        sent = 0
+        health: list[float] = []
+        busy = errors = sent = 0
         stop = time.perf_counter() + seconds
 
         async def worker(offset: int) -> None:
-            nonlocal errors, sent
+            nonlocal busy, errors, sent
             i = offset
             while time.perf_counter() < stop and sent < max_requests:
                 sent += 1
+                question = asked[i % len(asked)] + (f" {sent}" if fresh else "")
                 started = time.perf_counter()
                 try:
                     reply = await client.post("/api/chat", headers=headers,
-                                              json={"question": asked[i % len(asked)]})
-                    ok = reply.status_code == 200
+                                              json={"question": question})
+                    status = reply.status_code
                 except httpx.HTTPError:
-                    ok = False
-                if ok:
+                    status = 0
+                if status == 200:
                     latencies.append((time.perf_counter() - started) * 1000)
+                elif status == 503:
+                    busy += 1
+                    await asyncio.sleep(min(float(reply.headers.get("retry-after", 1)),
+                                            max(0.0, stop - time.perf_counter())))
                 else:
                     errors += 1
                 i += clients
 
+        async def probe_health() -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/api/health")).status_code == 200:
+                        health.append((time.perf_counter() - started) * 1000)
+                await asyncio.sleep(0.2)
+
         began = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(clients)))
+        await asyncio.gather(probe_health(), *(worker(n) for n in range(clients)))
         elapsed = time.perf_counter() - began
-    done = len(latencies) + errors
+    done = len(latencies) + busy + errors
     return {"clients": clients, "requests": done, "answers_per_s": round(len(latencies) / elapsed, 1),
-            "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies)}
+            "busy_503_rate": round(busy / done, 4) if done else 0.0,
+            "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies),
+            "health_p99_ms": percentiles(health).get("p99")}
 
 
 def free_port() -> int:
@@ -201,11 +248,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_http(asked: list[str], levels: list[int], seconds: float,
-               max_requests: int, cold_starts: int) -> dict[str, object]:
+def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests: int,
+               cold_starts: int, workers_levels: list[int], fresh: bool = False,
+               index_dir: str | None = None) -> dict[str, object]:
+    """Cold starts, then each load level against one server (memory read after each), then
+    `workers_levels` against `serve --workers 2`. `index_dir` keeps the index between runs."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as index_dir:
+    scratch = contextlib.nullcontext(index_dir) if index_dir else tempfile.TemporaryDirectory()
+    with scratch as index_dir:
         # The first start builds the index; cold starts are measured on the starts after it.
         with running_server(index_dir, port):
             asyncio.run(first_answer(base, time.perf_counter() + 300))
@@ -214,16 +265,24 @@ def bench_http(asked: list[str], levels: list[int], seconds: float,
             started = time.perf_counter()
             with running_server(index_dir, port):
                 colds.append(asyncio.run(first_answer(base, time.perf_counter() + 120)) - started)
-        with running_server(index_dir, port):
-            asyncio.run(first_answer(base, time.perf_counter() + 120))
-            rows = [asyncio.run(load_level(base, asked, c, seconds, max_requests)) for c in levels]
-    return {"cold_start_s": round(statistics.median(colds), 2),
-            "cold_starts_s": [round(c, 2) for c in colds], "levels": rows}
+        rows = []
+        for workers, wanted in ((1, levels), (2, workers_levels)):
+            if not wanted:
+                continue
+            with running_server(index_dir, port, workers) as server:
+                asyncio.run(first_answer(base, time.perf_counter() + 300))
+                for clients in wanted:
+                    row = asyncio.run(load_level(base, asked, clients, seconds, max_requests, fresh))
+                    rows.append({"workers": workers, **row, "server_rss_mb": rss_mb(server.pid)})
+    one = [r["server_rss_mb"] for r in rows if r["workers"] == 1]
+    return {"cold_start_s": round(statistics.median(colds), 2) if colds else None,
+            "cold_starts_s": [round(c, 2) for c in colds], "levels": rows,
+            "memory_growth": round((one[-1] - one[0]) / one[0], 4) if one else None}
 
 
 @contextmanager
-def running_server(index_dir: str, port: int) -> Iterator[subprocess.Popen]:
-    server = start_server(index_dir, port)
+def running_server(index_dir: str, port: int, workers: int = 1) -> Iterator[subprocess.Popen]:
+    server = start_server(index_dir, port, workers=workers)
     try:
         yield server
     finally:
@@ -323,6 +382,12 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--skip-indexing", action="store_true",
                         help="leave out the corpus-size runs (the slow part, ~30 min at 100x)")
+    parser.add_argument("--http-only", action="store_true",
+                        help="only the load levels over HTTP (a few minutes)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each load level")
+    parser.add_argument("--index-dir", help="keep the HTTP server's index here between runs")
+    parser.add_argument("--fresh", action="store_true",
+                        help="every question over HTTP is new, so none is answered from caches")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.child_index:
@@ -335,17 +400,41 @@ def main() -> None:
 
     from plaibot import Assistant, Settings
 
-    with tempfile.TemporaryDirectory() as index_dir:
-        assistant = Assistant(Settings(index_dir=Path(index_dir)))
-        assistant.index()
-        results["in_process"] = bench_in_process(assistant, asked, rounds=1 if quick else 5)
-    results["recall"] = bench_recall(limit=30 if quick else 10_000)
-    results["http"] = bench_http(asked, [1, 4] if quick else [1, 8, 32, 128],
-                                 seconds=2 if quick else 10, max_requests=50 if quick else 5000,
-                                 cold_starts=1 if quick else 3)
-    results["indexing"] = ([] if args.skip_indexing else
+    if not args.http_only:
+        with tempfile.TemporaryDirectory() as index_dir:
+            assistant = Assistant(Settings(index_dir=Path(index_dir)))
+            assistant.index()
+            results["in_process"] = bench_in_process(assistant, asked, rounds=1 if quick else 5)
+        results["recall"] = bench_recall(limit=30 if quick else 10_000)
+    results["http"] = bench_http(asked, [1, 4] if quick else [1, 8, 32, 128, 512],
+                                 seconds=2 if quick else args.seconds,
+                                 max_requests=50 if quick else 5000,
+                                 cold_starts=1 if quick else 0 if args.http_only else 3,
+                                 workers_levels=[] if quick else [128, 512], fresh=args.fresh,
+                                 index_dir=args.index_dir)
+    results["indexing"] = ([] if args.skip_indexing or args.http_only else
                            bench_indexing([1, 2] if quick else [1, 10, 100], asked))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    report(results)
+    print(f"\n(written to {args.json})")
 
+
+def report(results: dict[str, object]) -> None:
+    if "in_process" in results:
+        report_in_process(results)
+    http = results["http"]
+    cold = (f"; cold start {http['cold_start_s']} s (median of {http['cold_starts_s']})"
+            if http["cold_starts_s"] else "")
+    print(f"\n## Over HTTP (/api/chat on loopback){cold}\n")
+    print(table(http["levels"]))
+    print(f"\nserver memory, first to last level with one worker: {http['memory_growth']:+.1%}")
+    if results["indexing"]:
+        print("\n## Indexing and query latency by corpus size\n")
+        print(table(results["indexing"]))
+
+
+def report_in_process(results: dict[str, object]) -> None:
     in_process = results["in_process"]
     print("## Answer latency in-process (warm, ms)\n")
     print(table([{"answerer": "plaibot (hybrid + extractive)", **in_process["plaibot"]},
@@ -356,15 +445,6 @@ def main() -> None:
           f"({in_process['p50_ratio_same_embedder']} with plaibot's embedder)\n")
     print("## Retrieval recall@5 on the tuning sets\n")
     print(table(results["recall"]))
-    http = results["http"]
-    print(f"\n## Over HTTP (/api/chat on loopback); cold start {http['cold_start_s']} s "
-          f"(median of {http['cold_starts_s']})\n")
-    print(table(results["http"]["levels"]))
-    print("\n## Indexing and query latency by corpus size\n")
-    print(table(results["indexing"]))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2))
-    print(f"\n(written to {args.json})")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -17,10 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from plaibot.access import AccessDenied, RateLimiter, TokenSigner, client_ip, normalise_origin
+from plaibot.admission import AnsweringStage, Busy, default_workers
 from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
@@ -196,32 +198,52 @@ def stream_events(events: Iterator[AnswerEvent], finish: Callable[[Answer], dict
     yield sse("done", {key: payload[key] for key in ("conversation_id", "language", "grounded")})
 
 
+def answering_stage(settings: Settings, assistant: Assistant) -> AnsweringStage:
+    """The answering threads and queue `settings` ask for (see `plaibot.admission`)."""
+    # An embedder that says how many threads it computes on (`threads`) sizes the stage;
+    # otherwise torch's thread count does.
+    model_threads = getattr(assistant.store.embeddings, "threads", None)
+    return AnsweringStage(settings.answer_threads or default_workers(model_threads),
+                          settings.answer_queue, settings.answer_wait_seconds,
+                          max_batch=settings.query_batch, prepare=assistant.embed_queries)
+
+
+async def _starting_with(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for item in rest:
+        yield item
+
+
 def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard:
     """Add the `/api` routes, the widget, CORS, CSP and body limits to `app`, and the
-    operations routes (health, metrics, request logs); `app.state` gets `metrics` and
-    `feedback` for the chat page."""
+    operations routes (health, metrics, request logs); `app.state` gets `metrics`,
+    `feedback` and the answering `stage` for the chat page."""
     guard = Guard(settings)
     conversations = ConversationStore(settings.conversation_turns, guard.state)
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
     app.state.feedback = FeedbackStore(settings.feedback_file)
+    stage = app.state.stage = answering_stage(settings, assistant)
 
-    def admit(request: Request, body: ChatRequest) -> list[str]:
-        """Check the caller and the question; the conversation's earlier questions."""
+    def admit(request: Request, body: ChatRequest) -> tuple[list[str], str | None]:
+        """Check the caller and the question; the conversation's earlier questions, and the
+        query the answer will embed (embedded with the others waiting beside it)."""
         guard.admit(request)
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
-        return conversations.history(body.conversation_id)
+        history = conversations.history(body.conversation_id)
+        return history, assistant.query_for(body.question, history)
 
     def finish(body: ChatRequest, answer: Answer) -> dict[str, object]:
         conversation_id = conversations.add(body.conversation_id, body.question)
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
-    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
-        history = admit(request, body)
-        return finish(body, metrics.answer(
-            "api", body.question, lambda: assistant.ask(body.question, history)))
+    async def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+        # Checks run in the thread pool (the state may be SQLite), answers on the stage.
+        history, query = await run_in_threadpool(admit, request, body)
+        return await stage.run(lambda: finish(body, metrics.answer(
+            "api", body.question, lambda: assistant.ask(body.question, history))), query)
 
     @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
     def session(request: Request) -> dict[str, object]:
@@ -230,20 +252,28 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         guard.per_ip.hit(f"ip:{guard.client(request)}")
         return {"token": guard.tokens.issue(origin), "expires_in": guard.tokens.ttl}
 
-    @app.post("/api/chat", response_model=ChatResponse, tags=["chat"])
-    def chat(request: Request, body: ChatRequest) -> dict[str, object]:
+    busy_response = {503: {"description": "Busy: every answering thread is taken and the "
+                           "queue is full; ask again after `Retry-After` seconds."}}
+
+    @app.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=busy_response)
+    async def chat(request: Request, body: ChatRequest) -> dict[str, object]:
         """Answer one question with its sources (`Authorization: Bearer <token>`)."""
-        return ask(request, body)
+        return await ask(request, body)
 
     @app.post("/api/chat/stream", tags=["chat"],
               responses={200: {"content": {"text/event-stream": {}},
-                               "description": "Events: token, replace, sources, error, done."}})
-    def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
+                               "description": "Events: token, replace, sources, error, done."},
+                         **busy_response})
+    async def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
-        events = assistant.stream(body.question, admit(request, body))
+        history, query = await run_in_threadpool(admit, request, body)
         language = detect_language(body.question)
-        return StreamingResponse(stream_events(events, lambda a: finish(body, a), language),
-                                 media_type="text/event-stream",
+        # The stream holds an answering thread until its last event, or until the client
+        # goes away; a refusal (503) or a bad question (422) comes before the first event.
+        events = stage.astream(lambda: stream_events(
+            assistant.stream(body.question, history), lambda a: finish(body, a), language), query)
+        first = await anext(events)
+        return StreamingResponse(_starting_with(first, events), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     install_feedback(app, guard, app.state.feedback, metrics)
@@ -259,6 +289,13 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
             metrics.rate_limited.labels("api").inc()
         annotate(error=error.code)
         return _error(error.status, error.code, str(error), error.retry_after)
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, error: Busy) -> JSONResponse:
+        metrics.busy.labels("api", error.reason).inc()
+        annotate(error="busy", reason=error.reason)
+        return _error(503, "busy", "plaibot is answering many questions right now; ask again "
+                      "in a moment.", retry_after=error.retry_after)
 
     @app.exception_handler(StoreUnavailable)
     async def store_down(_: Request, error: StoreUnavailable) -> JSONResponse:

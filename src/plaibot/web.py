@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from plaibot import logs
 from plaibot.access import AccessDenied
+from plaibot.admission import AnsweringStage, Busy
 from plaibot.answering import Answer
 from plaibot.api import Guard, install_api
 from plaibot.assistant import Assistant, QuestionError
@@ -89,11 +90,14 @@ def translations() -> gr.I18n:
 
 
 def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metrics | None = None,
-               feedback: FeedbackStore | None = None) -> gr.Blocks:
+               feedback: FeedbackStore | None = None,
+               stage: AnsweringStage | None = None) -> gr.Blocks:
     """The chat page: answers with sources, bilingual examples and interface strings.
 
     With a `guard`, each visitor's questions count against the per-IP rate limit; with
-    `metrics` they are counted; with `feedback`, answers get thumbs up and down.
+    `metrics` they are counted; with `feedback`, answers get thumbs up and down; with a
+    `stage`, they are answered on its threads (shared with the API), and a visitor who
+    finds them all taken is asked to try again in a moment.
     """
     i18n = translations()
 
@@ -107,7 +111,16 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
                 yield t("rate_limited", detect_language(message or ""),
                         seconds=error.retry_after or 60)
                 return
-        yield from reply(assistant, message, history, metrics)
+        if stage is None:
+            yield from reply(assistant, message, history, metrics)
+            return
+        try:
+            yield from stage.stream(lambda: reply(assistant, message, history, metrics),
+                                    assistant.query_for(message, history))
+        except Busy as busy:
+            if metrics is not None:
+                metrics.busy.labels("page", busy.reason).inc()
+            yield t("busy", detect_language(message or ""))
 
     feedback_options = ("Like", "Dislike") if feedback is not None else None
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=feedback_options,
@@ -208,7 +221,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
-    chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback)
+    chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback, api.state.stage)
     return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS)
 
 
