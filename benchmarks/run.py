@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -138,7 +139,7 @@ def start_server(index_dir: str, port: int, knowledge: Path = ROOT / "knowledge"
     return subprocess.Popen(
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def rss_mb(pid: int) -> float:
@@ -270,10 +271,11 @@ def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests
             if not wanted:
                 continue
             with running_server(index_dir, port, workers) as server:
-                asyncio.run(first_answer(base, time.perf_counter() + 300))
+                asyncio.run(first_answer(base, time.perf_counter() + 600))
                 for clients in wanted:
                     row = asyncio.run(load_level(base, asked, clients, seconds, max_requests, fresh))
                     rows.append({"workers": workers, **row, "server_rss_mb": rss_mb(server.pid)})
+                    print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress
     one = [r["server_rss_mb"] for r in rows if r["workers"] == 1]
     return {"cold_start_s": round(statistics.median(colds), 2) if colds else None,
             "cold_starts_s": [round(c, 2) for c in colds], "levels": rows,
@@ -287,7 +289,11 @@ def running_server(index_dir: str, port: int, workers: int = 1) -> Iterator[subp
         yield server
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # the whole group: uvicorn's workers too
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
 
 # --- indexing at growing sizes (each in its own process, for peak memory) --------------
