@@ -259,8 +259,9 @@ def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests
     scratch = contextlib.nullcontext(index_dir) if index_dir else tempfile.TemporaryDirectory()
     with scratch as index_dir:
         # The first start builds the index; cold starts are measured on the starts after it.
-        with running_server(index_dir, port):
-            asyncio.run(first_answer(base, time.perf_counter() + 300))
+        if cold_starts:
+            with running_server(index_dir, port):
+                asyncio.run(first_answer(base, time.perf_counter() + 300))
         colds = []
         for _ in range(cold_starts):
             started = time.perf_counter()

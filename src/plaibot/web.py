@@ -238,8 +238,12 @@ def serve(settings: Settings, host: str, port: int) -> None:
                     access_log=False)
         return
     prepare_workers(settings)
+    # uvicorn kills a worker that does not answer its health ping within 5 s: on a busy
+    # machine a worker still importing and loading the model misses it and is restarted
+    # forever (seen here under load), so it gets a minute.
     uvicorn.run("plaibot.web:worker_app", factory=True, host=host, port=port,
-                workers=settings.workers, log_config=None, access_log=False)
+                workers=settings.workers, log_config=None, access_log=False,
+                timeout_worker_healthcheck=60)
 
 
 def worker_app() -> FastAPI:
