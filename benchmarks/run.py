@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import resource
 import signal
 import statistics
@@ -184,8 +185,8 @@ async def load_level(base: str, asked: list[str], clients: int, seconds: float,
                      max_requests: int, fresh: bool = False) -> dict[str, object]:
     """`clients` callers asking in a closed loop for `seconds` (at most `max_requests`).
 
-    A 503 (the server is busy) is counted and its caller waits the `Retry-After` it was
-    given, as the widget's visitor would, before asking again. Latencies are those of
+    A 503 (the server is busy) is counted and its caller waits about the `Retry-After` it
+    was given (0.5 to 1.5 times), as the widget's visitor would, before asking again. Latencies are those of
     answered requests; `health_p99_ms` is `/api/health`, polled beside the load. `fresh`
     makes every question new (a number appended), so each pays for its query embedding.
     """
@@ -198,6 +199,7 @@ async def load_level(base: str, asked: list[str], clients: int, seconds: float,
         latencies: list[float] = []
         health: list[float] = []
         busy = errors = sent = 0
+        failures: dict[int, int] = {}  # status (0: no response) -> count, besides 200 and 503
         stop = time.perf_counter() + seconds
 
         async def worker(offset: int) -> None:
@@ -217,10 +219,12 @@ async def load_level(base: str, asked: list[str], clients: int, seconds: float,
                     latencies.append((time.perf_counter() - started) * 1000)
                 elif status == 503:
                     busy += 1
-                    await asyncio.sleep(min(float(reply.headers.get("retry-after", 1)),
-                                            max(0.0, stop - time.perf_counter())))
+                    # Visitors come back at their own moments, not all in the same instant.
+                    wait = float(reply.headers.get("retry-after", 1)) * random.uniform(0.5, 1.5)
+                    await asyncio.sleep(min(wait, max(0.0, stop - time.perf_counter())))
                 else:
                     errors += 1
+                    failures[status] = failures.get(status, 0) + 1
                 i += clients
 
         async def probe_health() -> None:
@@ -238,7 +242,8 @@ async def load_level(base: str, asked: list[str], clients: int, seconds: float,
     return {"clients": clients, "requests": done, "answers_per_s": round(len(latencies) / elapsed, 1),
             "busy_503_rate": round(busy / done, 4) if done else 0.0,
             "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies),
-            "health_p99_ms": percentiles(health).get("p99")}
+            "health_p99_ms": percentiles(health).get("p99"),
+            "failures": " ".join(f"{k}:{v}" for k, v in sorted(failures.items())) or "-"}
 
 
 def free_port() -> int:
@@ -392,6 +397,10 @@ def main() -> None:
     parser.add_argument("--http-only", action="store_true",
                         help="only the load levels over HTTP (a few minutes)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each load level")
+    parser.add_argument("--levels", help="concurrent clients to run, comma-separated "
+                        "(default 1,8,32,128,512)")
+    parser.add_argument("--workers-levels", help="the same with `serve --workers 2` "
+                        "(default 128,512; 0 for none)")
     parser.add_argument("--index-dir", help="keep the HTTP server's index here between runs")
     parser.add_argument("--fresh", action="store_true",
                         help="every question over HTTP is new, so none is answered from caches")
@@ -413,11 +422,15 @@ def main() -> None:
             assistant.index()
             results["in_process"] = bench_in_process(assistant, asked, rounds=1 if quick else 5)
         results["recall"] = bench_recall(limit=30 if quick else 10_000)
-    results["http"] = bench_http(asked, [1, 4] if quick else [1, 8, 32, 128, 512],
+    def counts(text: str | None, default: list[int]) -> list[int]:
+        return [int(n) for n in text.split(",") if int(n)] if text else default
+
+    results["http"] = bench_http(asked, [1, 4] if quick else counts(args.levels, [1, 8, 32, 128, 512]),
                                  seconds=2 if quick else args.seconds,
                                  max_requests=50 if quick else 5000,
                                  cold_starts=1 if quick else 0 if args.http_only else 3,
-                                 workers_levels=[] if quick else [128, 512], fresh=args.fresh,
+                                 workers_levels=[] if quick else counts(args.workers_levels, [128, 512]),
+                                 fresh=args.fresh,
                                  index_dir=args.index_dir)
     results["indexing"] = ([] if args.skip_indexing or args.http_only else
                            bench_indexing([1, 2] if quick else [1, 10, 100], asked))

@@ -73,7 +73,8 @@ def default_workers(model_threads: int | None = None) -> int:
 
 class AnsweringStage:
     """`workers` threads answering jobs from a queue of at most `queue_size`, each job
-    refused when it has waited over `max_wait` seconds.
+    refused when it has waited over `max_wait` seconds, or at once when the jobs ahead of
+    it would take longer than that (at the pace of the recent ones).
 
     `on_refused(reason)` is called for every refusal (metrics count them there);
     `prepare(keys)` is called with the keys of a batch of jobs before they run.
@@ -91,6 +92,7 @@ class AnsweringStage:
         self._jobs: deque[_Job] = deque()
         self._ready = threading.Condition()
         self._busy_workers = 0
+        self._pace = 0.0  # seconds a job takes on a worker, a moving average
         self._threads = [threading.Thread(target=self._work, name=f"plaibot-answer-{n}",
                                           daemon=True) for n in range(workers)]
         for thread in self._threads:
@@ -113,7 +115,11 @@ class AnsweringStage:
         job = _Job(lambda: context.run(fn), Future(), key)
         with self._ready:
             # An idle worker takes the job at once, so it does not count against the queue.
-            if len(self._jobs) >= self.queue_size + self.workers - self._busy_workers:
+            # A queue that would keep the job past `max_wait` (at the pace jobs have been
+            # taking) is as full as a long one: refused now, not after waiting in vain.
+            ahead = len(self._jobs) + self._busy_workers
+            if (ahead >= self.queue_size + self.workers
+                    or (ahead - self.workers + 1) * self._pace / self.workers > self.max_wait):
                 self._refuse("queue_full")
             self._jobs.append(job)
             self._ready.notify()
@@ -225,10 +231,13 @@ class AnsweringStage:
             except Exception:  # each job still works without it, one at a time
                 log.exception("preparing a batch failed")
         for job in live:
+            started = time.monotonic()
             try:
                 job.future.set_result(job.run())
             except BaseException as error:  # noqa: BLE001 - the caller gets it, as raised
                 job.future.set_exception(error)
+            # Streams count too: they hold the worker as long as they run.
+            self._pace += 0.1 * (time.monotonic() - started - self._pace)
 
 
 def _pump(make: Callable[[], Iterator[T]], put: Callable[[object], None],

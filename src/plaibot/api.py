@@ -33,7 +33,7 @@ from plaibot.i18n import t
 from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
-from plaibot.state import open_state
+from plaibot.state import MemoryState, open_state
 from plaibot.store import StoreUnavailable
 from plaibot.text import Language, clean_text, detect_language
 
@@ -239,9 +239,16 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
+    async def checked(request: Request, body: ChatRequest) -> tuple[list[str], str | None]:
+        # In memory the checks take microseconds: run here, not behind the thread pool's
+        # queue (with 512 callers, a hop there and back took seconds). A SQLite state may
+        # wait on its file lock, so it goes to the pool.
+        if isinstance(guard.state, MemoryState):
+            return admit(request, body)
+        return await run_in_threadpool(admit, request, body)
+
     async def ask(request: Request, body: ChatRequest) -> dict[str, object]:
-        # Checks run in the thread pool (the state may be SQLite), answers on the stage.
-        history, query = await run_in_threadpool(admit, request, body)
+        history, query = await checked(request, body)
         return await stage.run(lambda: finish(body, metrics.answer(
             "api", body.question, lambda: assistant.ask(body.question, history))), query)
 
@@ -266,7 +273,7 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
                          **busy_response})
     async def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
-        history, query = await run_in_threadpool(admit, request, body)
+        history, query = await checked(request, body)
         language = detect_language(body.question)
         # The stream holds an answering thread until its last event, or until the client
         # goes away; a refusal (503) or a bad question (422) comes before the first event.
