@@ -135,5 +135,8 @@ def test_streams_are_refused_before_their_first_item_when_full():
 
 
 def test_default_workers_leave_the_cores_to_the_model():
-    assert default_workers(model_threads=2) >= 1
-    assert default_workers(model_threads=1) >= default_workers(model_threads=2)
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    assert default_workers(model_threads=cores) == 2  # the model takes every core
+    assert default_workers(model_threads=1) == cores + 1
