@@ -138,5 +138,5 @@ def test_default_workers_leave_the_cores_to_the_model():
     import os
 
     cores = len(os.sched_getaffinity(0))
-    assert default_workers(model_threads=cores) == 2  # the model takes every core
-    assert default_workers(model_threads=1) == cores + 1
+    assert default_workers(model_threads=cores) == 4  # the model takes every core
+    assert default_workers(model_threads=1) == 4 * cores

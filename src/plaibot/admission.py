@@ -58,19 +58,20 @@ class _Job:
 
 
 def default_workers(model_threads: int | None = None) -> int:
-    """Workers for this machine: one per `model_threads` cores, plus one.
+    """Workers for this machine: four per core the model leaves for each question.
 
-    The embedding model spreads one call over its own threads (torch: one per core) and
-    runs one call at a time, so more workers only take turns on the same cores; the extra
-    one runs keyword search and the answerer while another waits on the model (two on two
-    cores: 45.7 answers/s at 128 clients against 35.4 with one, in one noisy run).
+    A question spends part of its time off the interpreter lock (the model, Chroma's reads,
+    numpy), so a few per core overlap; past about 32 at once two cores thrash (225 answers/s
+    at 32 clients, 68 at 128: the module's docstring). One worker
+    per core measured 50 answers/s at 128 clients where the unbounded pool managed 119 in
+    the same minute; four per core is a judgement between those, not a sweep.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if model_threads is None:
         import torch
 
         model_threads = torch.get_num_threads()
-    return max(1, (cores or 1) // max(1, model_threads)) + 1
+    return max(1, 4 * (cores or 1) // max(1, model_threads))
 
 
 class AnsweringStage:
