@@ -36,16 +36,20 @@ run: install
 test: install-llm
 	$(BIN)/python -m pytest -q -rs
 
+# Both embedders side by side: the multilingual default and the packaged MiniLM.
+EVAL_MODELS := --model multilingual-e5-small --model all-MiniLM-L6-v2
+
 eval: install
-	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare
-	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare
-	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge
-	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --against-knowledge
+	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare $(EVAL_MODELS)
+	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare $(EVAL_MODELS)
+	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge $(EVAL_MODELS)
+	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --against-knowledge $(EVAL_MODELS)
 
 widget-size: install
 	$(BIN)/python benchmarks/widget_size.py
 
 bench: install widget-size
+	$(BIN)/python benchmarks/cli_start.py
 	$(BIN)/python benchmarks/run.py
 
 # Mixed chat, streaming, feedback and re-indexing traffic on loopback; SOAK_MINUTES=10 by

@@ -96,7 +96,8 @@ def live_server(tmp_path_factory, partner_port, live_files):
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    if not wait_for_url(f"{url}/api/health", process, 180):
+    # Indexing knowledge/ at start takes minutes when the shared machine is loaded.
+    if not wait_for_url(f"{url}/api/health", process, 480):
         process.kill()
         pytest.fail(live_files["log"].read_text(errors="replace") or "server did not start")
     yield url

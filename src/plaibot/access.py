@@ -13,15 +13,8 @@ import secrets
 import time
 from collections.abc import Callable
 
+from plaibot.errors import AccessDenied
 from plaibot.state import MemoryState, SharedState
-
-
-class AccessDenied(Exception):
-    """A request is refused; `status` is the HTTP status, `code` a stable machine word."""
-
-    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
-        super().__init__(message)
-        self.status, self.code, self.retry_after = status, code, retry_after
 
 
 def normalise_origin(origin: str | None) -> str:

@@ -10,13 +10,13 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from importlib import resources
 from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -42,7 +42,8 @@ from plaibot.text import Language, clean_text, detect_language
 
 log = logging.getLogger(__name__)
 
-WIDGET = Path(__file__).resolve().parents[2] / "ui" / "widget" / "widget.js"
+# Inside the package (a link to ui/widget/widget.js in the source tree), so a wheel has it.
+WIDGET = resources.files("plaibot") / "static" / "widget.js"
 
 
 class ChatRequest(BaseModel):
@@ -291,10 +292,12 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
 
     install_feedback(app, guard, app.state.feedback, metrics)
 
+    widget_js = WIDGET.read_bytes()  # read once: a broken install fails at start, not later
+
     @app.get("/widget.js", include_in_schema=False)
-    def widget() -> FileResponse:
-        return FileResponse(WIDGET, media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=300"})
+    def widget() -> Response:
+        return Response(widget_js, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=300"})
 
     @app.exception_handler(AccessDenied)
     async def denied(_: Request, error: AccessDenied) -> JSONResponse:

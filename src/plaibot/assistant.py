@@ -14,24 +14,17 @@ from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import Embedder, embeddings_for
+from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
 from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, GeneratingAnswerer, answerer_for
-from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
+from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, clean_text, detect_language
+from plaibot.text import Language, detect_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as given (empty or too long); the message says why."""
-
-    def __init__(self, message: str, language: Language) -> None:
-        super().__init__(message)
-        self.language = language
 
 
 def _query(question: str, context: str) -> str:
@@ -74,10 +67,12 @@ class Assistant:
             follow_seconds=self.settings.follow_seconds,
         )
         calibration = self.store.embeddings.calibration
-        min_confidence = self.settings.min_confidence
+        #: Below this confidence answers are refused: the setting, else the embedder's own.
+        self.min_confidence = (calibration.min_confidence if self.settings.min_confidence is None
+                               else self.settings.min_confidence)
         self._answerer = answerer_for(self.settings, chat_model, ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
-            min_confidence=calibration.min_confidence if min_confidence is None else min_confidence,
+            min_confidence=self.min_confidence,
             max_sentences=self.settings.answer_sentences,
             dense_weight=calibration.dense_weight,
             confidence_weights=calibration.confidence,
@@ -184,7 +179,8 @@ class Assistant:
         """The record of questions the documents did not answer (see `plaibot.gaps`)."""
         from plaibot.records import Records
 
-        return GapLog.on(Records(self.settings.records_url), self.settings)
+        return GapLog.on(Records(self.settings.records_url), self.settings.gaps_days,
+                         self.min_confidence)
 
     def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
              days: int | None = None) -> list[Gap]:
@@ -210,12 +206,4 @@ class Assistant:
                 self.index()
 
     def _validate(self, question: object) -> str:
-        # Control characters and lone surrogates (JSON can carry them) are dropped first.
-        question = " ".join(clean_text(question).split()) if isinstance(question, str) else ""
-        if not question:
-            raise QuestionError(t("empty_question", "id") + " / " + t("empty_question", "en"), "id")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            language = detect_language(question[:500])
-            raise QuestionError(t("long_question", language, limit=limit), language)
-        return question
+        return validate_question(question, self.settings.max_question_chars)

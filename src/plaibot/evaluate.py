@@ -12,14 +12,11 @@ from langchain_core.documents import Document
 
 from plaibot.assistant import Assistant, settings_embeddings
 from plaibot.config import Settings
+from plaibot.errors import EvalFileError
 from plaibot.loaders import file_hash
 from plaibot.splitting import split_documents
 from plaibot.store import ChunkStore
 from plaibot.text import detect_language
-
-
-class EvalFileError(ValueError):
-    """The evaluation file is missing or not in a SQuAD layout."""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from sqlalchemy import func
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from plaibot.access import AccessDenied, RateLimiter
+from plaibot.errors import UploadError
 from plaibot.gaps import GapLog
 from plaibot.loaders import LOADERS, LoadError, load_file
 from plaibot.records import Records, tables
@@ -197,10 +198,6 @@ class StaffGate:
 
 
 # --- what the console shows and does ---------------------------------------------------
-
-class UploadError(ValueError):
-    """An uploaded file is refused; the message says why."""
-
 
 def safe_name(name: str) -> str:
     """A file name that cannot leave the uploads folder or hide: the last path part only,
@@ -456,7 +453,8 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     Returns whether the console is on (`PLAIBOT_STAFF_PASSWORD` set)."""
     settings = assistant.settings
     records = feedback.records
-    gap_log = assistant.gap_log = GapLog.on(records, settings)  # the app's one pool
+    gap_log = assistant.gap_log = GapLog.on(  # the app's one pool
+        records, settings.gaps_days, assistant.min_confidence)
     app.state.metrics.listeners.append(gap_log.answered)
 
     def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback

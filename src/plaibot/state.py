@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from plaibot.errors import StateUnavailable
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -130,10 +132,6 @@ class SqliteState:
             now = time.time()
             db.execute("DELETE FROM counters WHERE expires_at < ?", (now,))
             db.execute("DELETE FROM conversations WHERE updated_at < ?", (now - self.max_age,))
-
-
-class StateUnavailable(Exception):
-    """The shared state's server cannot be reached (or did not answer in time)."""
 
 
 class RedisState:

@@ -29,6 +29,7 @@ from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
 from plaibot.embeddings import Embedder
+from plaibot.errors import StoreUnavailable
 from plaibot.splitting import chunk_sentences
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,6 @@ _ABANDONED_AFTER = 600  # seconds after which an unfinished file version counts 
 
 class _ChangedWhileReading(Exception):
     """Chunks seen in one read were gone in the next."""
-
-
-class StoreUnavailable(RuntimeError):
-    """The Chroma store cannot be reached (a server down, a folder unreadable)."""
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from dataclasses import asdict
 import gradio as gr
 from fastapi import FastAPI
 
-from plaibot import logs
+from plaibot import __version__, logs
 from plaibot.access import AccessDenied
 from plaibot.admission import AnsweringStage, Busy
 from plaibot.answering import Answer
@@ -230,7 +230,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             log.info("index: %s", report.summary())
         except StoreUnavailable as error:  # serve anyway; /api/health says what is wrong
             log.error("cannot index at start: %s", error)
-    api = FastAPI(title="plaibot", version="0.1.0",
+    api = FastAPI(title="plaibot", version=__version__,
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
