@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import random
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -145,14 +148,37 @@ def _recall5(search, asked) -> float:
 # --- over HTTP --------------------------------------------------------------------------
 
 def start_server(index_dir: str, port: int, knowledge: Path = ROOT / "knowledge",
-                 model: str | None = None) -> subprocess.Popen:
+                 model: str | None = None, workers: int = 1) -> subprocess.Popen:
+    # Rate limits are raised for this server only: the benchmark is one caller with one token.
     env = {**os.environ, "PLAIBOT_INDEX_DIR": index_dir, "PLAIBOT_KNOWLEDGE_DIR": str(knowledge),
            "PLAIBOT_EMBEDDING_MODEL": model or DEFAULT_MODEL,
            "PLAIBOT_RATE_LIMIT_PER_IP": "1000000", "PLAIBOT_RATE_LIMIT_PER_TOKEN": "1000000",
            "GRADIO_ANALYTICS_ENABLED": "False"}
     return subprocess.Popen(
-        [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn's workers), from /proc."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found]
 
 
 async def first_answer(base: str, deadline: float) -> float:
@@ -173,42 +199,77 @@ async def first_answer(base: str, deadline: float) -> float:
 
 
 async def load_level(base: str, asked: list[str], clients: int, seconds: float,
-                     max_requests: int) -> dict[str, object]:
-    import httpx
+                     max_requests: int, fresh: bool = False) -> dict[str, object]:
+    """`clients` callers asking in a closed loop for `seconds` (at most `max_requests`).
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        token = (await client.post("/api/session", headers={"Origin": base})).json()["token"]
+    A 503 (the server is busy) is counted and its caller waits about the `Retry-After` it
+    was given (0.5 to 1.5 times), as the widget's visitor would, before asking again.
+    Latencies are those of answered requests; `health_p99_ms` is `/api/health`, polled
+    beside the load. `fresh` makes every question new (a number appended), so each pays
+    for its query embedding. aiohttp drives the load: it takes a fraction of httpx's CPU
+    per request, which the server needs more on a shared machine.
+    """
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=clients + 1)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as client:
+        async with client.post("/api/session", headers={"Origin": base}) as reply:
+            token = (await reply.json())["token"]
         headers = {"Origin": base, "Authorization": f"Bearer {token}"}
         latencies: list[float] = []
-        errors = 0
-        sent = 0
+        health: list[float] = []
+        busy = errors = sent = 0
+        failures: dict[int, int] = {}  # status (0: no response) -> count, besides 200 and 503
         stop = time.perf_counter() + seconds
 
         async def worker(offset: int) -> None:
-            nonlocal errors, sent
+            nonlocal busy, errors, sent
             i = offset
             while time.perf_counter() < stop and sent < max_requests:
                 sent += 1
+                question = asked[i % len(asked)] + (f" {sent}" if fresh else "")
                 started = time.perf_counter()
+                retry_after = 1.0
                 try:
-                    reply = await client.post("/api/chat", headers=headers,
-                                              json={"question": asked[i % len(asked)]})
-                    ok = reply.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
+                    async with client.post("/api/chat", headers=headers,
+                                           json={"question": question}) as reply:
+                        await reply.read()
+                        status = reply.status
+                        retry_after = float(reply.headers.get("Retry-After", 1))
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    status = 0
+                if status == 200:
                     latencies.append((time.perf_counter() - started) * 1000)
+                elif status == 503:
+                    busy += 1
+                    # Visitors come back at their own moments, not all in the same instant.
+                    wait = retry_after * random.uniform(0.5, 1.5)
+                    await asyncio.sleep(min(wait, max(0.0, stop - time.perf_counter())))
                 else:
                     errors += 1
+                    failures[status] = failures.get(status, 0) + 1
                 i += clients
 
+        async def probe_health() -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                    async with client.get("/api/health") as reply:
+                        await reply.read()
+                        if reply.status == 200:
+                            health.append((time.perf_counter() - started) * 1000)
+                await asyncio.sleep(0.2)
+
         began = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(clients)))
+        await asyncio.gather(probe_health(), *(worker(n) for n in range(clients)))
         elapsed = time.perf_counter() - began
-    done = len(latencies) + errors
+    done = len(latencies) + busy + errors
     return {"clients": clients, "requests": done, "answers_per_s": round(len(latencies) / elapsed, 1),
-            "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies)}
+            "busy_503_rate": round(busy / done, 4) if done else 0.0,
+            "error_rate": round(errors / done, 4) if done else 0.0, **percentiles(latencies),
+            "health_p99_ms": percentiles(health).get("p99"),
+            "failures": " ".join(f"{k}:{v}" for k, v in sorted(failures.items())) or "-"}
 
 
 def free_port() -> int:
@@ -219,41 +280,66 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bench_http(asked: list[str], levels: list[int], seconds: float,
-               max_requests: int, cold_starts: int) -> dict[str, object]:
-    """Cold starts with each embedder, then load levels with the default one."""
+def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests: int,
+               cold_starts: int, workers_levels: list[int], fresh: bool = False,
+               index_dir: str | None = None) -> dict[str, object]:
+    """Cold starts with each embedder, then each load level against one server with the
+    default one (memory read after each), then `workers_levels` against `serve --workers 2`.
+    `index_dir` keeps the default embedder's index between runs."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    results: dict[str, object] = {"cold_start_s": {}, "cold_starts_s": {}}
-    for model in MODELS:
-        with tempfile.TemporaryDirectory() as index_dir:
-            # The first start builds the index; cold starts are measured on the starts after.
-            with running_server(index_dir, port, model):
-                asyncio.run(first_answer(base, time.perf_counter() + 600))
-            colds = []
-            for _ in range(cold_starts):
-                started = time.perf_counter()
-                with running_server(index_dir, port, model):
-                    colds.append(asyncio.run(first_answer(base, time.perf_counter() + 120))
-                                 - started)
-            results["cold_start_s"][model] = round(statistics.median(colds), 2)
-            results["cold_starts_s"][model] = [round(c, 2) for c in colds]
+    results: dict[str, object] = {"cold_start_s": {}, "cold_starts_s": {}, "levels": []}
+    for model in MODELS if cold_starts else (DEFAULT_MODEL,):
+        kept = index_dir if model == DEFAULT_MODEL else None
+        with contextlib.nullcontext(kept) if kept else tempfile.TemporaryDirectory() as folder:
+            if cold_starts:  # the first start builds the index; the starts after it are timed
+                with running_server(folder, port, model):
+                    asyncio.run(first_answer(base, time.perf_counter() + 600))
+                colds = []
+                for _ in range(cold_starts):
+                    started = time.perf_counter()
+                    with running_server(folder, port, model):
+                        colds.append(asyncio.run(first_answer(base, time.perf_counter() + 120))
+                                     - started)
+                results["cold_start_s"][model] = round(statistics.median(colds), 2)
+                results["cold_starts_s"][model] = [round(c, 2) for c in colds]
             if model == DEFAULT_MODEL:
-                with running_server(index_dir, port, model):
-                    asyncio.run(first_answer(base, time.perf_counter() + 120))
-                    results["levels"] = [asyncio.run(load_level(base, asked, c, seconds,
-                                                                max_requests)) for c in levels]
+                results["levels"] = load_levels(base, port, folder, asked, levels, seconds,
+                                                max_requests, workers_levels, fresh)
+    one = [r["server_rss_mb"] for r in results["levels"] if r["workers"] == 1]
+    results["memory_growth"] = round((one[-1] - one[0]) / one[0], 4) if one else None
     return results
 
 
+def load_levels(base: str, port: int, index_dir: str, asked: list[str], levels: list[int],
+                seconds: float, max_requests: int, workers_levels: list[int],
+                fresh: bool) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for workers, wanted in ((1, levels), (2, workers_levels)):
+        if not wanted:
+            continue
+        with running_server(index_dir, port, DEFAULT_MODEL, workers) as server:
+            asyncio.run(first_answer(base, time.perf_counter() + 600))
+            for clients in wanted:
+                row = asyncio.run(load_level(base, asked, clients, seconds, max_requests, fresh))
+                rows.append({"workers": workers, **row, "server_rss_mb": rss_mb(server.pid)})
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress
+    return rows
+
+
 @contextmanager
-def running_server(index_dir: str, port: int, model: str) -> Iterator[subprocess.Popen]:
-    server = start_server(index_dir, port, model=model)
+def running_server(index_dir: str, port: int, model: str,
+                   workers: int = 1) -> Iterator[subprocess.Popen]:
+    server = start_server(index_dir, port, model=model, workers=workers)
     try:
         yield server
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # the whole group: uvicorn's workers too
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
 
 # --- indexing at growing sizes (each in its own process, for peak memory) --------------
@@ -352,6 +438,16 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--skip-indexing", action="store_true",
                         help="leave out the corpus-size runs (the slow part, ~30 min at 100x)")
+    parser.add_argument("--http-only", action="store_true",
+                        help="only the load levels over HTTP (a few minutes)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each load level")
+    parser.add_argument("--levels", help="concurrent clients to run, comma-separated "
+                        "(default 1,8,32,128,512)")
+    parser.add_argument("--workers-levels", help="the same with `serve --workers 2` "
+                        "(default 128,512; 0 for none)")
+    parser.add_argument("--index-dir", help="keep the HTTP server's index here between runs")
+    parser.add_argument("--fresh", action="store_true",
+                        help="every question over HTTP is new, so none is answered from caches")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.child_index:
@@ -364,23 +460,55 @@ def main() -> None:
 
     from plaibot import Assistant, Settings
 
-    with tempfile.TemporaryDirectory() as index_dir:
-        assistants = {}
-        for model in MODELS:
-            assistants[model] = Assistant(Settings(index_dir=Path(index_dir) / model,
-                                                   embedding_model=model))
-            assistants[model].index()
-        results["in_process"] = bench_in_process(assistants, asked, rounds=1 if quick else 5)
-    results["recall"] = bench_recall(limit=30 if quick else 10_000, passages=40 if quick else None)
-    results["http"] = bench_http(asked, [1, 4] if quick else [1, 8, 32, 128],
-                                 seconds=2 if quick else 10, max_requests=50 if quick else 5000,
-                                 cold_starts=1 if quick else 3)
+    if not args.http_only:
+        with tempfile.TemporaryDirectory() as index_dir:
+            assistants = {}
+            for model in MODELS:
+                assistants[model] = Assistant(Settings(index_dir=Path(index_dir) / model,
+                                                       embedding_model=model))
+                assistants[model].index()
+            results["in_process"] = bench_in_process(assistants, asked, rounds=1 if quick else 5)
+        results["recall"] = bench_recall(limit=30 if quick else 10_000,
+                                         passages=40 if quick else None)
+
+    def counts(text: str | None, default: list[int]) -> list[int]:
+        return [int(n) for n in text.split(",") if int(n)] if text else default
+
+    results["http"] = bench_http(
+        asked, [1, 4] if quick else counts(args.levels, [1, 8, 32, 128, 512]),
+        seconds=2 if quick else args.seconds, max_requests=50 if quick else 5000,
+        cold_starts=1 if quick else 0 if args.http_only else 3,
+        workers_levels=[] if quick else counts(args.workers_levels, [128, 512]),
+        fresh=args.fresh, index_dir=args.index_dir)
     # The 100x corpus takes the default embedder about an hour: only it is measured there.
     sizes = {model: [1, 2] if quick else [1, 10] for model in MODELS}
     if not quick:
         sizes[DEFAULT_MODEL].append(100)
-    results["indexing"] = [] if args.skip_indexing else bench_indexing(sizes, asked)
+    results["indexing"] = ([] if args.skip_indexing or args.http_only else
+                           bench_indexing(sizes, asked))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2))
+    report(results)
+    print(f"\n(written to {args.json})")
 
+
+def report(results: dict[str, object]) -> None:
+    if "in_process" in results:
+        report_in_process(results)
+    http = results["http"]
+    if http["cold_start_s"]:
+        print("\n## Cold start: `plaibot serve` to the first answer, existing index (s)\n")
+        print(table([{"embedder": model, "median": http["cold_start_s"][model],
+                      "starts": http["cold_starts_s"][model]} for model in http["cold_start_s"]]))
+    print(f"\n## Over HTTP (/api/chat on loopback), {DEFAULT_MODEL}\n")
+    print(table(http["levels"]))
+    print(f"\nserver memory, first to last level with one worker: {http['memory_growth']:+.1%}")
+    if results["indexing"]:
+        print("\n## Indexing and query latency by corpus size\n")
+        print(table(results["indexing"]))
+
+
+def report_in_process(results: dict[str, object]) -> None:
     in_process = results["in_process"]
     print("## Answer latency in-process (warm, ms)\n")
     print(table([{"answerer": f"plaibot, {model} (hybrid + extractive)",
@@ -393,17 +521,6 @@ def main() -> None:
           f"({in_process['p50_ratio_same_embedder']} with plaibot's embedder)\n")
     print("## Retrieval recall@5 on the tuning sets\n")
     print(table(results["recall"]))
-    http = results["http"]
-    print("\n## Cold start: `plaibot serve` to the first answer, existing index (s)\n")
-    print(table([{"embedder": model, "median": http["cold_start_s"][model],
-                  "starts": http["cold_starts_s"][model]} for model in MODELS]))
-    print(f"\n## Over HTTP (/api/chat on loopback), {DEFAULT_MODEL}\n")
-    print(table(http["levels"]))
-    print("\n## Indexing and query latency by corpus size\n")
-    print(table(results["indexing"]))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2))
-    print(f"\n(written to {args.json})")
 
 
 if __name__ == "__main__":

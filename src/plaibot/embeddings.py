@@ -22,7 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +32,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from plaibot.batching import QueryCache
 from plaibot.text import strip_markers
 
 # Weights come from packages on this disk; never reach for the hub.
@@ -128,13 +129,19 @@ class _CachedQueries(Embeddings):
     """The parts both backends share: LangChain's methods and the query cache."""
 
     def __init__(self) -> None:
-        self._cached_query = lru_cache(maxsize=_QUERY_CACHE)(self._embed_query_uncached)
+        self._cached_query = QueryCache(self._embed_query_uncached, self._embed_queries_uncached,
+                                        maxsize=_QUERY_CACHE)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_passages(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return list(self._cached_query(text))
+        return self._cached_query(text)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """`embed_query` of each text, those not yet cached embedded in one model call
+        (the answering stage hands it the questions that wait together)."""
+        return self._cached_query.many(texts)
 
     def forget_queries(self) -> None:
         self._cached_query.cache_clear()
@@ -144,6 +151,9 @@ class _CachedQueries(Embeddings):
 
     def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
         raise NotImplementedError
+
+    def _embed_queries_uncached(self, texts: list[str]) -> Sequence[Sequence[float]]:
+        return [self._embed_query_uncached(text) for text in texts]  # a backend batches
 
 
 class E5Embeddings(_CachedQueries):
@@ -183,6 +193,12 @@ class E5Embeddings(_CachedQueries):
         with self._lock:
             self._threads(self.query_threads)
             return tuple(self._model.query(strip_markers(text)).tolist())
+
+    def _embed_queries_uncached(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            self._threads(self.query_threads)
+            return np.asarray(self._model.query([strip_markers(t) for t in texts]),
+                              dtype=np.float32).reshape(len(texts), -1)
 
 
 def _openmp_of(package: Path) -> Callable[[int], None]:
@@ -248,12 +264,18 @@ class SentenceTransformerEmbeddings(_CachedQueries):
         self._lock = threading.Lock()  # the torch model is not safe to call concurrently
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+    def _embed_queries_uncached(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._model.get_sentence_embedding_dimension() or 0),
                             dtype=np.float32)
         with self._lock:
             tokens = self._model.encode(
-                [self.passage_prefix + strip_markers(t) for t in texts],
+                [prefix + strip_markers(t) for t in texts],
                 batch_size=self.batch_size, output_value="token_embeddings",
                 show_progress_bar=False)
         # Mean pooling is the sum's direction: summing in float32 keeps bfloat16's rounding

@@ -55,6 +55,10 @@ STRINGS: dict[str, dict[Language, str]] = {
         "id": "Terlalu banyak pertanyaan dalam waktu singkat. Coba lagi dalam {seconds} detik.",
         "en": "Too many questions in a short time. Please try again in {seconds} seconds.",
     },
+    "busy": {
+        "id": "plaibot sedang menjawab banyak pertanyaan. Silakan coba lagi sebentar lagi.",
+        "en": "plaibot is answering a lot of questions right now. Please try again in a moment.",
+    },
     "title": {
         "id": "plaibot: tanya jawab ekosistem AI dan ekonomi kreatif Indonesia",
         "en": "plaibot: questions about Indonesia's AI and creative-economy ecosystem",

@@ -56,6 +56,10 @@ class Metrics:
             "hold it) or 'invalid' (empty, too long).", ["channel", "reason"], registry=r)
         self.rate_limited = Counter("plaibot_rate_limited", "Requests refused by a rate limit.",
                                     ["channel"], registry=r)
+        self.busy = Counter(
+            "plaibot_busy", "Questions refused with 503 because the answering threads were "
+            "taken: 'queue_full' at once, or 'waited_too_long' in the queue.",
+            ["channel", "reason"], registry=r)
         self.errors = Counter("plaibot_errors", "Requests (api: 5xx) or chat-page answers "
                               "(page) that failed on our side.", ["channel"], registry=r)
         self.feedback = Counter("plaibot_feedback", "Feedback votes received.",
@@ -71,6 +75,8 @@ class Metrics:
             self.errors.labels(channel)
             for reason in ("not_found", "invalid"):
                 self.refusals.labels(channel, reason)
+            for reason in ("queue_full", "waited_too_long"):
+                self.busy.labels(channel, reason)
 
     def answer(self, channel: str, question: str, ask: Callable[[], Answer],
                started: float | None = None) -> Answer:

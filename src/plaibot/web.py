@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from plaibot import __version__, logs
 from plaibot.access import AccessDenied
+from plaibot.admission import AnsweringStage, Busy
 from plaibot.answering import Answer
 from plaibot.api import Guard, install_api, open_records
 from plaibot.assistant import Assistant, QuestionError
@@ -117,12 +118,15 @@ def translations() -> gr.I18n:
 
 def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metrics | None = None,
                feedback: FeedbackStore | None = None,
-               conversations: ConversationStore | None = None) -> gr.Blocks:
+               conversations: ConversationStore | None = None,
+               stage: AnsweringStage | None = None) -> gr.Blocks:
     """The chat page: answers with sources, bilingual examples and interface strings.
 
     With a `guard`, each visitor's questions count against the per-IP rate limit; with
     `metrics` they are counted; with `feedback`, answers get thumbs up and down, taken
-    only on answers `conversations` recorded as given in that visitor's session.
+    only on answers `conversations` recorded as given in that visitor's session; with a
+    `stage`, they are answered on its threads (shared with the API), and a visitor who
+    finds them all taken is asked to try again in a moment.
     """
     i18n = translations()
     answers = conversations or ConversationStore(assistant.settings.conversation_turns)
@@ -137,9 +141,18 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
                 yield t("rate_limited", detect_language(message or ""),
                         seconds=error.retry_after or 60)
                 return
+        replies = (reply(assistant, message, history, metrics) if stage is None else
+                   stage.stream(lambda: reply(assistant, message, history, metrics),
+                                assistant.query_for(message, history)))
         text = ""
-        for text in reply(assistant, message, history, metrics):
-            yield text
+        try:
+            for text in replies:
+                yield text
+        except Busy as busy:
+            if metrics is not None:
+                metrics.busy.labels("page", busy.reason).inc()
+            yield t("busy", detect_language(message or ""))
+            return
         if text:  # the finished reply, the only text a vote in this session may be about
             answers.record_answer(page_conversation(request), text, message)
 
@@ -265,7 +278,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     api.state.guard = guard  # operators and tests reach the access rules here
     install_staff(api, assistant, guard, api.state.feedback)  # before `/` takes every path
     chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback,
-                      api.state.conversations)
+                      api.state.conversations, api.state.stage)
     # The page uploads nothing (and `PageRoutes` closes the upload route); errors reach
     # visitors as a plain message, their details only the log.
     return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS,
@@ -288,8 +301,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
         uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
     prepare_workers(settings)
+    # uvicorn kills a worker that does not answer its health ping within 5 s: on a busy
+    # machine a worker still importing and loading the model misses it and is restarted
+    # forever (seen here under load), so it gets a minute.
     uvicorn.run("plaibot.web:worker_app", factory=True, host=host, port=port,
-                workers=settings.workers, **options)
+                workers=settings.workers, timeout_worker_healthcheck=60, **options)
 
 
 def worker_app() -> FastAPI:

@@ -33,6 +33,7 @@
       net: 'Koneksi terputus. Periksa internet Anda lalu coba lagi.',
       rate: 'Terlalu banyak pertanyaan dalam waktu singkat. Coba lagi sebentar lagi.',
       rateN: 'Terlalu banyak pertanyaan dalam waktu singkat. Coba lagi dalam {n} detik.',
+      busy: 'plaibot sedang menjawab banyak pertanyaan. Silakan coba lagi sebentar lagi.',
       forbidden: 'Maaf, obrolan plaibot tidak diizinkan di situs ini.',
       error: 'Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi.',
       fb: 'Apakah jawaban ini membantu?',
@@ -55,6 +56,7 @@
       net: 'Connection problem. Check your internet connection and try again.',
       rate: 'Too many questions in a short time. Please try again shortly.',
       rateN: 'Too many questions in a short time. Please try again in {n} s.',
+      busy: 'plaibot is answering a lot of questions right now. Please try again in a moment.',
       forbidden: 'Sorry, plaibot chat is not allowed on this site.',
       error: 'Sorry, something went wrong while answering. Please try again.',
       fb: 'Was this answer helpful?',
@@ -380,6 +382,7 @@
   function errFrom(status, message, retry) {
     if (status === 429) return { k: 'rate', n: secs(retry) };
     if (status === 403) return { k: 'forbidden' };
+    if (status === 503) return { k: 'busy' }; // at capacity, or the index briefly unavailable
     // 4xx messages (empty/too long question) are written for visitors; 5xx are not
     return { k: 'error', m: status >= 400 && status < 500 && status !== 401 && typeof message === 'string' ? message : '' };
   }

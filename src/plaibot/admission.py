@@ -1,0 +1,258 @@
+"""The answering stage: a few worker threads answer questions, fed by a short queue.
+
+Answering is CPU work (the embedding model, keyword search, the answerer). Run in the
+server's thread pool, up to 40 questions compete for two cores at once and throughput
+collapses (225 answers/s at 32 clients, 68 at 128, p99 6 s). Here a fixed number of
+workers answer; the rest wait in a queue of bounded length, for a bounded time. A question
+that finds the queue full, or waits too long, is refused with `Busy` at once (the API makes
+it a 503 with `Retry-After`), so callers beyond capacity learn it in milliseconds instead of
+everyone waiting seconds.
+
+    stage = AnsweringStage(workers=2, queue_size=64, max_wait=0.5)
+    answer = await stage.run(lambda: assistant.ask(question))        # from async code
+    answer = stage.call(lambda: assistant.ask(question))             # from a thread
+    async for event in stage.astream(lambda: assistant.stream(q)):   # a stream holds its
+        ...                                                          # worker until done
+
+A job can carry a `key` (the text its answer will embed). A worker takes up to `max_batch`
+waiting jobs at a time and hands their keys to `prepare` first, so their query embeddings
+are computed in one model call (see `plaibot.batching`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Reason = Literal["queue_full", "waited_too_long"]
+_END = object()  # the end of a stream's items
+
+
+class Busy(Exception):
+    """The stage is at capacity: ask again after `retry_after` seconds."""
+
+    def __init__(self, reason: Reason, retry_after: int) -> None:
+        super().__init__(f"busy: {reason.replace('_', ' ')}")
+        self.reason, self.retry_after = reason, retry_after
+
+
+@dataclass
+class _Job:
+    run: Callable[[], object]
+    future: Future
+    key: str | None
+    queued_at: float = field(default_factory=time.monotonic)
+
+
+def default_workers(model_threads: int | None = None) -> int:
+    """Workers for this machine: four per core the model leaves for each question.
+
+    A question spends part of its time off the interpreter lock (the model, Chroma's reads,
+    numpy), so a few per core overlap; past about 32 at once two cores thrash (225 answers/s
+    at 32 clients, 68 at 128: the module's docstring). One worker
+    per core measured 50 answers/s at 128 clients where the unbounded pool managed 119 in
+    the same minute; four per core is a judgement between those, not a sweep.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if model_threads is None:
+        import torch
+
+        model_threads = torch.get_num_threads()
+    return max(1, 4 * (cores or 1) // max(1, model_threads))
+
+
+class AnsweringStage:
+    """`workers` threads answering jobs from a queue of at most `queue_size`, each job
+    refused when it has waited over `max_wait` seconds, or at once when the jobs ahead of
+    it would take longer than that (at the pace of the recent ones).
+
+    `on_refused(reason)` is called for every refusal (metrics count them there);
+    `prepare(keys)` is called with the keys of a batch of jobs before they run.
+    """
+
+    def __init__(self, workers: int, queue_size: int, max_wait: float, *,
+                 retry_after: int = 1, max_batch: int = 1,
+                 prepare: Callable[[list[str]], None] | None = None,
+                 on_refused: Callable[[Reason], None] | None = None) -> None:
+        if workers < 1 or queue_size < 0 or max_batch < 1:
+            raise ValueError("need workers >= 1, queue_size >= 0 and max_batch >= 1")
+        self.workers, self.queue_size, self.max_wait = workers, queue_size, max_wait
+        self.retry_after, self.max_batch = retry_after, max_batch
+        self.prepare, self.on_refused = prepare, on_refused
+        self._jobs: deque[_Job] = deque()
+        self._ready = threading.Condition()
+        self._busy_workers = 0
+        self._pace = 0.0  # seconds a job takes on a worker, a moving average
+        self._threads = [threading.Thread(target=self._work, name=f"plaibot-answer-{n}",
+                                          daemon=True) for n in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def waiting(self) -> int:
+        """Jobs in the queue, not yet taken by a worker."""
+        return len(self._jobs)
+
+    @property
+    def running(self) -> int:
+        """Workers answering right now."""
+        return self._busy_workers
+
+    def submit(self, fn: Callable[[], T], key: str | None = None) -> Future[T]:
+        """Queue `fn` (run in the caller's context, so log fields reach its request line);
+        raises `Busy` at once when the queue is full."""
+        context = contextvars.copy_context()
+        job = _Job(lambda: context.run(fn), Future(), key)
+        with self._ready:
+            # An idle worker takes the job at once, so it does not count against the queue.
+            # A queue that would keep the job past `max_wait` (at the pace jobs have been
+            # taking) is as full as a long one: refused now, not after waiting in vain.
+            ahead = len(self._jobs) + self._busy_workers
+            if (ahead >= self.queue_size + self.workers
+                    or (ahead - self.workers + 1) * self._pace / self.workers > self.max_wait):
+                self._refuse("queue_full")
+            self._jobs.append(job)
+            self._ready.notify()
+        job.future.add_done_callback(lambda future: self._forget(job, future))
+        return job.future
+
+    async def run(self, fn: Callable[[], T], key: str | None = None) -> T:
+        """`fn()` on a worker, awaited; a caller that goes away takes its job off the queue."""
+        return await asyncio.wrap_future(self.submit(fn, key))
+
+    def call(self, fn: Callable[[], T], key: str | None = None) -> T:
+        """`fn()` on a worker, from a thread that waits for it."""
+        return self.submit(fn, key).result()
+
+    def stream(self, make: Callable[[], Iterator[T]], key: str | None = None) -> Iterator[T]:
+        """The items of `make()`, produced on a worker that stays taken until the last one.
+
+        Closing the returned iterator early (the reader went away) frees the worker at the
+        next item. Raises `Busy` before the first item when refused.
+        """
+        items: queue.SimpleQueue = queue.SimpleQueue()
+        stop = threading.Event()
+        future = self.submit(lambda: _pump(make, items.put, stop), key)
+        future.add_done_callback(lambda _: items.put(_END))  # after the last item, or refused
+        try:
+            while True:
+                item = items.get()
+                if item is _END:
+                    future.result()  # a refusal or the stream's own error, raised here
+                    return
+                yield item
+        finally:
+            stop.set()
+            future.cancel()
+
+    async def astream(self, make: Callable[[], Iterator[T]],
+                      key: str | None = None) -> AsyncIterator[T]:
+        """`stream` for async code: cancelling the reader (the client went away) frees the
+        job's place in the queue, or its worker at the next item."""
+        loop = asyncio.get_running_loop()
+        items: asyncio.Queue = asyncio.Queue()
+        stop = threading.Event()
+
+        def put(item: object) -> None:
+            try:
+                loop.call_soon_threadsafe(items.put_nowait, item)
+            except RuntimeError:  # the loop closed: nobody is reading any more
+                stop.set()
+
+        future = self.submit(lambda: _pump(make, put, stop), key)
+        future.add_done_callback(lambda _: put(_END))  # after the last item, or refused
+        try:
+            while True:
+                item = await items.get()
+                if item is _END:
+                    await asyncio.wrap_future(future)
+                    return
+                yield item
+        finally:
+            stop.set()
+            future.cancel()
+
+    def _forget(self, job: _Job, future: Future) -> None:
+        """A job cancelled while it waits (its caller went away) gives its place back now."""
+        if future.cancelled():
+            with self._ready:
+                if job in self._jobs:
+                    self._jobs.remove(job)
+
+    def _refuse(self, reason: Reason) -> None:
+        if self.on_refused is not None:
+            self.on_refused(reason)
+        raise Busy(reason, self.retry_after)
+
+    def _take(self) -> list[_Job]:
+        """The next jobs for one worker: a fair share of the queue, at most `max_batch`."""
+        with self._ready:
+            while not self._jobs:
+                self._ready.wait()
+            share = max(1, min(self.max_batch, len(self._jobs) // self.workers))
+            self._busy_workers += 1
+            return [self._jobs.popleft() for _ in range(share)]
+
+    def _work(self) -> None:
+        while True:
+            batch = self._take()
+            try:
+                self._answer(batch)
+            finally:
+                with self._ready:
+                    self._busy_workers -= 1
+
+    def _answer(self, batch: list[_Job]) -> None:
+        live = []
+        for job in batch:
+            if not job.future.set_running_or_notify_cancel():
+                continue  # the caller went away while it waited
+            if time.monotonic() - job.queued_at > self.max_wait:
+                try:
+                    self._refuse("waited_too_long")
+                except Busy as busy:
+                    job.future.set_exception(busy)
+                continue
+            live.append(job)
+        keys = [job.key for job in live if job.key]
+        if self.prepare is not None and len(keys) > 1:
+            try:
+                self.prepare(keys)
+            except Exception:  # each job still works without it, one at a time
+                log.exception("preparing a batch failed")
+        for job in live:
+            started = time.monotonic()
+            try:
+                job.future.set_result(job.run())
+            except BaseException as error:  # noqa: BLE001 - the caller gets it, as raised
+                job.future.set_exception(error)
+            # Streams count too: they hold the worker as long as they run.
+            self._pace += 0.1 * (time.monotonic() - started - self._pace)
+
+
+def _pump(make: Callable[[], Iterator[T]], put: Callable[[object], None],
+          stop: threading.Event) -> None:
+    """Run on a worker: pass `make()`'s items to `put` until the end or until `stop`."""
+    events = make()
+    try:
+        for item in events:
+            if stop.is_set():
+                return
+            put(item)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
