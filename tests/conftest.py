@@ -90,7 +90,8 @@ def live_server(tmp_path_factory, partner_port, live_files):
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    if not wait_for_url(f"{url}/api/health", process, 180):
+    # 180 s was too short with the 2-core machine at load 19 (import + indexing knowledge/)
+    if not wait_for_url(f"{url}/api/health", process, 420):
         process.kill()
         pytest.fail(live_files["log"].read_text(errors="replace") or "server did not start")
     yield url

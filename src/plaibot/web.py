@@ -64,7 +64,8 @@ def format_answer(answer: Answer) -> str:
         link = f"[{title}]({source.address})" if source.address.startswith("http") else title
         date = f" ({source.date})" if source.date else ""
         lines.append(f"{source.number}. {link}{date}")
-    return "\n".join([*lines, "", quoted_passages(answer)])
+    passages = quoted_passages(answer)
+    return "\n".join([*lines, "", passages] if passages else lines)
 
 
 def quoted_passages(answer: Answer) -> str:
