@@ -35,20 +35,21 @@ log = logging.getLogger(__name__)
 _CSS = """
 .gradio-container { max-width: 900px !important; margin: auto; }
 @media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
-#plaibot-header { gap: 4px; padding: 16px 20px; border-radius: 14px; border-bottom: 4px solid #f2a93b;
-  background: linear-gradient(120deg, #06344f, #0b5d8a); }
+#plaibot-header { gap: 4px; padding: 16px 20px; border-radius: 14px;
+  border-bottom: 4px solid #f2a93b; background: linear-gradient(120deg, #06344f, #0b5d8a); }
 #plaibot-header .block, #plaibot-header .html-container { padding: 0 !important; border: 0;
   background: none; }
 #plaibot-header h1 { margin: 0; font-size: 30px; line-height: 1.2; color: #fff; }
 #plaibot-header h1 span { color: #ffd27a; }
 #plaibot-header p { margin: 0; color: #eaf4fa; font-size: 16px; }
-#plaibot-header ul { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0; list-style: none; }
+#plaibot-header ul { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0;
+  list-style: none; }
 #plaibot-header li { margin: 0; padding: 2px 12px; border: 1px solid #ffd27a; border-radius: 999px;
   color: #fff; font-size: 13px; font-weight: 600; }
 #plaibot-chat .placeholder { flex: 0 0 auto; max-width: 620px; margin: auto auto 16px;
   padding: 14px 18px; border-radius: 12px; background: var(--background-fill-secondary); }
 #plaibot-chat details { margin-top: 8px; }
-#plaibot-chat summary { cursor: pointer; font-weight: 600; color: var(--color-accent-soft-text, inherit); }
+#plaibot-chat summary { cursor: pointer; font-weight: 600; }
 #plaibot-chat details blockquote { margin: 6px 0; padding: 2px 10px; border-left: 4px solid #0b5d8a;
   font-style: normal; }
 """
@@ -71,10 +72,14 @@ def format_answer(answer: Answer) -> str:
 def quoted_passages(answer: Answer) -> str:
     """The sources' quoted passages behind one toggle, numbered as cited. One HTML line: a
     blank line would end the HTML block; the text is escaped and the page sanitises the rest."""
-    quotes = "".join(f"<blockquote><strong>[{s.number}]</strong> {html.escape(' '.join(s.snippet.split()))}"
+    quotes = "".join(f"<blockquote><strong>[{s.number}]</strong> {_html_line(s.snippet)}"
                      "</blockquote>" for s in answer.sources if s.snippet)
     summary = t("passages", answer.language)
     return f"<details><summary>{summary}</summary>{quotes}</details>" if quotes else ""
+
+
+def _html_line(text: str) -> str:
+    return html.escape(" ".join(text.split()))
 
 
 def _escape(text: str) -> str:
