@@ -3,6 +3,7 @@
 import functools
 import http.server
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.conftest import ROOT, serious_violations
 
 pytestmark = pytest.mark.browser
 DEMO = ROOT / "ui" / "demo" / "index.html"
+PARTNER = ROOT / "ui" / "demo" / "partner.html"  # the widget with a partner's options
 WIDGET = ROOT / "ui" / "widget" / "widget.js"
 
 
@@ -34,8 +36,9 @@ class _DemoHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def partner_pages(live_server) -> dict[str, bytes]:
     """The pages the partner site serves, by path; "/" is the demo page."""
-    demo = DEMO.read_text(encoding="utf-8").replace("__PLAIBOT_ORIGIN__", live_server)
-    return {"/": demo.encode()}
+    return {f"/{page.name}" if page is PARTNER else "/":
+            page.read_text(encoding="utf-8").replace("__PLAIBOT_ORIGIN__", live_server).encode()
+            for page in (DEMO, PARTNER)}
 
 
 @pytest.fixture(scope="module")
@@ -227,12 +230,15 @@ def test_widget_replaces_streamed_text_when_the_server_says_so(browser, partner_
     page.close()
 
 
-PARTNER = ('data-lang="id" data-color="#7a1f5c" data-position="bottom-left" '
-           'data-title="Tanya Komunitas Banyumas" '
-           'data-greeting-id="Selamat datang! Tanyakan tentang Hetero Space dan PL(AI)GROUND." '
-           'data-greeting-en="Welcome! Ask about Hetero Space and PL(AI)GROUND." '
-           'data-starters-id="Kapan Hetero Space Banyumas dibuka?|Apa itu PL(AI)GROUND?" '
-           'data-starters-en="Where is Hetero Space Solo?|What is PL(AI)GROUND?"')
+def widget_shot(page, name):
+    """With PLAIBOT_SCREENSHOT_DIR set (docs/ for the README), the open widget as a picture."""
+    if folder := os.environ.get("PLAIBOT_SCREENSHOT_DIR"):
+        page.evaluate("""() => {  // the question at the top of the conversation
+            const root = document.querySelector('#plaibot-widget').shadowRoot;
+            const log = root.querySelector('.plaibot-log');
+            log.scrollTop = root.querySelector('.plaibot-user').offsetTop - log.offsetTop - 12;
+        }""")
+        page.screenshot(path=f"{folder}/{name}", clip={"x": 0, "y": 0, "width": 900, "height": 900})
 
 
 def widget_style(page, selector, prop):
@@ -241,11 +247,11 @@ def widget_style(page, selector, prop):
 
 
 def test_partner_options_show_and_a_starter_question_gets_a_cited_answer(
-        browser, partner_page, live_server):
+        browser, partner_site, live_server):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="light")
     requests = []
     page.on("request", lambda r: requests.append(r.url) if r.url.startswith(live_server) else None)
-    page.goto(partner_page(PARTNER))
+    page.goto(partner_site + PARTNER.name)
     launcher = page.locator("button.plaibot-launcher")
     launcher.wait_for()
     page.wait_for_load_state("networkidle")
@@ -256,14 +262,14 @@ def test_partner_options_show_and_a_starter_question_gets_a_cited_answer(
     launcher.click()
     dialog = page.locator("[role=dialog]")
     assert dialog.bounding_box()["x"] < 40
-    assert page.locator(".plaibot-title").inner_text() == "Tanya Komunitas Banyumas"
-    assert "Selamat datang!" in page.locator(".plaibot-empty").inner_text()
+    assert page.locator(".plaibot-title").inner_text() == "Tanya Komunitas"
+    assert "Selamat datang di Komunitas" in page.locator(".plaibot-empty").inner_text()
     starters = page.locator(".plaibot-starters button")
     assert starters.all_inner_texts() == ["Kapan Hetero Space Banyumas dibuka?",
                                           "Apa itu PL(AI)GROUND?"]
     page.evaluate("window.plaibot.setLanguage('en')")
     assert starters.all_inner_texts() == ["Where is Hetero Space Solo?", "What is PL(AI)GROUND?"]
-    assert "Welcome!" in page.locator(".plaibot-empty").inner_text()
+    assert "Welcome to Komunitas" in page.locator(".plaibot-empty").inner_text()
     page.evaluate("window.plaibot.setLanguage('id')")
 
     starters.first.focus()
@@ -275,12 +281,15 @@ def test_partner_options_show_and_a_starter_question_gets_a_cited_answer(
     assert "16 Desember 2022" in answer.inner_text()
     assert starters.count() == 0  # only in an empty conversation
     assert widget_style(page, ".plaibot-user", "backgroundColor") == "rgb(122, 31, 92)"
+    answer.locator(".plaibot-text .plaibot-cite").first.click()
+    answer.locator(".plaibot-quote").wait_for()
+    widget_shot(page, "widget-light.png")
     page.close()
 
 
-def test_a_citation_opens_its_passage_by_keyboard(browser, partner_page):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(partner_page('data-lang="id" data-starters="Kapan Hetero Space Banyumas dibuka?"'))
+def test_a_citation_opens_its_passage_by_keyboard(browser, partner_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page.goto(partner_site + PARTNER.name)
     page.locator("button.plaibot-launcher").click()
     page.locator(".plaibot-starters button").first.click()
     answer = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
@@ -306,9 +315,10 @@ def test_a_citation_opens_its_passage_by_keyboard(browser, partner_page):
     assert boxes == sorted(boxes)
     assert cite.get_attribute("aria-expanded") == "true"  # the redrawn [1]
     assert "plaibot-cite" in active_class(page)  # focus stayed on [1]
+    assert serious_violations(page, "#plaibot-widget") == []  # dark, partner colour, quote open
+    widget_shot(page, "widget-dark.png")
     page.keyboard.press("Space")
     assert answer.locator(".plaibot-quote").count() == 0
-    assert serious_violations(page, "#plaibot-widget") == []
     page.close()
 
 

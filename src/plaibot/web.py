@@ -35,10 +35,10 @@ log = logging.getLogger(__name__)
 _CSS = """
 .gradio-container { max-width: 900px !important; margin: auto; }
 @media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
-#plaibot-header { gap: 4px; padding: 16px 20px; border-radius: 14px;
+#plaibot-header { flex-grow: 0 !important; gap: 4px; padding: 16px 20px; border-radius: 14px;
   border-bottom: 4px solid #f2a93b; background: linear-gradient(120deg, #06344f, #0b5d8a); }
-#plaibot-header .block, #plaibot-header .html-container { padding: 0 !important; border: 0;
-  background: none; }
+#plaibot-header .block, #plaibot-header .html-container { min-height: 0; padding: 0 !important;
+  border: 0; background: none; }
 #plaibot-header h1 { margin: 0; font-size: 30px; line-height: 1.2; color: #fff; }
 #plaibot-header h1 span { color: #ffd27a; }
 #plaibot-header p { margin: 0; color: #eaf4fa; font-size: 16px; }
@@ -50,8 +50,8 @@ _CSS = """
   padding: 14px 18px; border-radius: 12px; background: var(--background-fill-secondary); }
 #plaibot-chat details { margin-top: 8px; }
 #plaibot-chat summary { cursor: pointer; font-weight: 600; }
-#plaibot-chat details blockquote { margin: 6px 0; padding: 2px 10px; border-left: 4px solid #0b5d8a;
-  font-style: normal; }
+#plaibot-chat details blockquote { margin: 6px 0 !important; padding: 2px 10px;
+  border-left: 4px solid #0b5d8a; font-style: normal; }
 """
 
 
