@@ -85,7 +85,7 @@ def test_page_welcomes_in_the_visitors_language_and_names_the_ecosystem(
 
 
 def test_a_starter_question_gets_a_cited_answer_with_its_passages_on_demand(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale="id-ID")
     page.goto(server)
     page.locator("#plaibot-chat .examples button", has_text="Kapan Hetero Space Banyumas").click()
     toggle = page.locator("#plaibot-chat details summary").first
@@ -101,5 +101,6 @@ def test_a_starter_question_gets_a_cited_answer_with_its_passages_on_demand(serv
     assert passage.inner_text().startswith("[1]") and "16 Desember 2022" in passage.inner_text()
     assert serious_violations(page) == []
     if os.environ.get("PLAIBOT_SCREENSHOT_DIR"):
+        page.locator("#plaibot-chat .bubble-wrap").evaluate("log => { log.scrollTop = 0; }")
         page.screenshot(path=f"{os.environ['PLAIBOT_SCREENSHOT_DIR']}/chat-page.png")
     page.close()
