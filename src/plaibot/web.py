@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ctypes
-import html
 import ctypes.util
+import html
 import logging
 import os
 import secrets
@@ -183,7 +183,7 @@ def page_header(i18n: gr.I18n) -> None:
     with gr.Column(elem_id="plaibot-header"):
         gr.HTML("<h1>pl<span>ai</span>bot</h1>")
         gr.Markdown(i18n("tagline"))
-        gr.HTML(f"<ul aria-label='PL(AI)GROUND, Hetero Space, Ekraf, Impala Network'>{names}</ul>")
+        gr.HTML(f"<ul>{names}</ul>")
 
 
 def page_theme() -> gr.themes.Base:
