@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
 from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
+from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, answerer_for
 from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
@@ -125,8 +127,11 @@ class Assistant:
     def index(
         self, paths: Sequence[Path | str] | None = None, on_file: Callable[[Path], None] | None = None
     ) -> IndexReport:
-        """Index files and folders (default: the knowledge folder) incrementally."""
-        targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
+        """Index files and folders (default: the knowledge folder and staff uploads)
+        incrementally."""
+        if not paths:  # an uploads folder that is gone takes its documents with it
+            self.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        targets = [Path(p) for p in paths] if paths else self.settings.index_sources
         report = index_paths(
             self.store,
             targets,
@@ -140,6 +145,24 @@ class Assistant:
         self._checked_index = True
         self.last_index, self.last_index_at = report, datetime.now(UTC)
         return report
+
+    @cached_property
+    def gap_log(self) -> GapLog:
+        """The record of questions the documents did not answer (see `plaibot.gaps`)."""
+        from plaibot.records import Records
+
+        return GapLog.on(Records(self.settings.records_url), self.settings)
+
+    def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
+             days: int | None = None) -> list[Gap]:
+        """Knowledge gaps: the refused and thumbed-down questions of the last `days` days
+        (default: all kept) with a confidence in [`min_confidence`, `max_confidence`],
+        grouped by meaning with this assistant's embedder, largest group first.
+
+        A low `max_confidence` shows the noise (off-topic, prompt injection); a
+        `min_confidence` of 0.2 or so hides it.
+        """
+        return self.gap_log.gaps(self.retriever.embeddings, min_confidence, max_confidence, days)
 
     def as_retriever(self) -> HybridRetriever:
         """A LangChain `BaseRetriever` over the same index, for staff's own chains."""

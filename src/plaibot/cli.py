@@ -42,7 +42,8 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def index(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: knowledge/).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or folders (default: knowledge/ and the staff uploads).")] = None,
 ) -> None:
     """Index documents incrementally: unchanged files are skipped, deleted ones removed."""
     from rich.progress import Progress
@@ -50,11 +51,11 @@ def index(
     from plaibot.loaders import discover
 
     assistant = _assistant()
-    targets = paths or [assistant.settings.knowledge_dir]
+    targets = paths or assistant.settings.index_sources
     total = len(discover(p for p in targets if p.exists())[0])
     with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
         task = progress.add_task("indexing", total=total)
-        report = assistant.index(targets, on_file=lambda _: progress.advance(task))
+        report = assistant.index(paths, on_file=lambda _: progress.advance(task))
     for source, reason in report.skipped:
         errors.print(f"skipped {source}: {reason}", highlight=False)
     for source, reason in report.failed:
@@ -223,15 +224,62 @@ def feedback_export(
 ) -> None:
     """Print every vote (oldest first) as JSON, or as CSV for a spreadsheet."""
     from plaibot.feedback import FeedbackStore
+    from plaibot.records import Records, RecordsUnavailable
 
-    path = Settings().feedback_file
-    if not path.exists():
-        _fail(f"no feedback yet: {path} does not exist (set PLAIBOT_FEEDBACK_PATH?)")
-    store = FeedbackStore(path)
+    settings = Settings()
+    if settings.database_url is None and not settings.feedback_file.exists():
+        _fail(f"no feedback yet: {settings.feedback_file} does not exist "
+              "(set PLAIBOT_FEEDBACK_PATH or PLAIBOT_DATABASE_URL?)")
+    store = FeedbackStore(Records(settings.records_url))
+    try:
+        output = (store.export_csv() if as_csv
+                  else json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+    except RecordsUnavailable as error:
+        _fail(str(error), 3)
+    sys.stdout.write(output)
+
+
+@app.command()
+def gaps(
+    min_confidence: Annotated[float, typer.Option(
+        help="Leave out questions below this confidence (off-topic, prompt injection).")] = 0.0,
+    max_confidence: Annotated[float, typer.Option(help="Leave out questions above it.")] = 1.0,
+    days: Annotated[int | None, typer.Option(help="Only the last N days.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the groups as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the groups as CSV.")] = False,
+) -> None:
+    """Knowledge gaps: refused and thumbed-down questions grouped by meaning, largest first."""
+    from dataclasses import asdict
+
+    from rich.text import Text
+
+    from plaibot.gaps import gaps_csv
+
+    found = _assistant().gaps(min_confidence, max_confidence, days)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(g) for g in found], ensure_ascii=False, indent=2) + "\n")
+        return
     if as_csv:
-        sys.stdout.write(store.export_csv())
-    else:
-        sys.stdout.write(json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(gaps_csv(found))
+        return
+    table = Table(title=f"{len(found)} knowledge gaps ({sum(g.count for g in found)} questions)")
+    for column in ("count", "example", "last", "languages", "confidence"):
+        table.add_column(column, justify="right" if column in ("count", "confidence") else "left")
+    for g in found:
+        table.add_row(str(g.count), Text(g.example), g.last, ", ".join(g.languages),
+                      f"{g.confidence:.2f}")
+    console.print(table)
+
+
+@app.command("staff-password")
+def staff_password() -> None:
+    """Print the hash of a staff password (asked twice) for PLAIBOT_STAFF_PASSWORD."""
+    from plaibot.staff import MIN_PASSWORD_CHARS, hash_password
+
+    password = typer.prompt("Staff password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        _fail(f"use at least {MIN_PASSWORD_CHARS} characters", 2)
+    console.print(hash_password(password), highlight=False, markup=False)
 
 
 def main() -> None:
