@@ -11,9 +11,10 @@ PORT    ?= 7860
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# torch first, pinned: the CPU build on this disk; an unpinned torch pulls CUDA.
+	# torch first, pinned: the CPU build on this disk; an unpinned torch pulls CUDA. The
+	# default embedder needs no torch; the tests also run the sentence-transformers one.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,scale]'
+	$(BIN)/pip install -q -e '.[test,scale,sentence-transformers]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,7 +22,7 @@ install: $(STAMP)
 # The chat-model extras, and a real model server for the tests. llama.cpp is compiled for
 # any x86-64 (the native build crashes on the test model here); pip caches the wheel.
 $(LLM_STAMP): $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[test,scale,llm,llm-server]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[test,scale,sentence-transformers,llm,llm-server]'
 	touch $(LLM_STAMP)
 
 install-llm: $(LLM_STAMP)
@@ -40,16 +41,20 @@ ui-deps:
 test: install-llm ui-deps
 	$(BIN)/python -m pytest -q -rs
 
+# Both embedders side by side: the multilingual default and the packaged MiniLM.
+EVAL_MODELS := --model multilingual-e5-small --model all-MiniLM-L6-v2
+
 eval: install
-	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare
-	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare
-	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge
-	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --against-knowledge
+	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare $(EVAL_MODELS)
+	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare $(EVAL_MODELS)
+	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge $(EVAL_MODELS)
+	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --against-knowledge $(EVAL_MODELS)
 
 widget-size: install
 	$(BIN)/python benchmarks/widget_size.py
 
 bench: install widget-size
+	$(BIN)/python benchmarks/cli_start.py
 	$(BIN)/python benchmarks/run.py
 
 # Mixed chat, streaming, feedback and re-indexing traffic on loopback; SOAK_MINUTES=10 by

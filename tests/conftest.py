@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,26 +86,37 @@ def live_files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, partner_port, live_files):
     """`plaibot serve` in a subprocess, as `make run` starts it; yields its base URL."""
-    port = free_port()
-    env = {**os.environ, "PLAIBOT_INDEX_DIR": str(tmp_path_factory.mktemp("web-index")),
-           "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE), "GRADIO_ANALYTICS_ENABLED": "False",
+    env = {"PLAIBOT_INDEX_DIR": str(tmp_path_factory.mktemp("web-index")),
            "PLAIBOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{partner_port}",
            "PLAIBOT_FEEDBACK_PATH": str(live_files["feedback"]),
            "PLAIBOT_STAFF_PASSWORD": STAFF_HASH}
+    with serving(env, live_files["log"]) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`plaibot serve` on a free loopback port with `env` over the knowledge folder; yields
+    its base URL and process, and stops it after."""
+    port = free_port()
+    env = {**os.environ, "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
+           "GRADIO_ANALYTICS_ENABLED": "False", **env}
     # The log goes to a file: a pipe nobody reads fills up and then blocks the server.
-    log = live_files["log"].open("wb")
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
-    # 180 s was too short with the 2-core machine at load 19 (import + indexing knowledge/)
-    if not wait_for_url(f"{url}/api/health", process, 420):
-        process.kill()
-        pytest.fail(live_files["log"].read_text(errors="replace") or "server did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    # Indexing knowledge/ at start takes minutes when the shared machine is loaded.
+    try:
+        if not wait_for_url(f"{url}/api/health", process, 480):
+            process.kill()
+            pytest.fail(log_path.read_text(errors="replace") or "server did not start")
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
 
 
 @pytest.fixture(scope="session")

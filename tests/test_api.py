@@ -83,7 +83,7 @@ def test_non_allowed_origin_gets_no_token(client):
     assert client.post("/api/session").status_code == 403  # no Origin at all
 
 
-def test_missing_forged_expired_and_replayed_tokens(client, app):
+def test_missing_forged_expired_and_cross_origin_tokens(client, app):
     assert chat(client, None).status_code == 401
     token = token_for(client)
     body, signature = token.split(".")
@@ -137,6 +137,31 @@ def test_client_ip_behind_trusted_proxies():
     assert client_ip("10.0.0.1", "6.6.6.6, 203.0.113.9", 1) == "203.0.113.9"
     assert client_ip("10.0.0.1", "6.6.6.6, 203.0.113.9, 10.0.0.2", 2) == "203.0.113.9"
     assert client_ip("10.0.0.1", "6.6.6.6", 0) == "10.0.0.1"  # no proxy: header ignored
+    assert client_ip("10.0.0.1", "[2001:db8::7]:443", 1) == "2001:db8::7"
+    assert client_ip("10.0.0.1", "203.0.113.9:8080", 1) == "203.0.113.9"
+    # Only an IP is taken from the header; otherwise the request counts as the socket's.
+    for forged in ("evil", "x" * 10_000, "1.2.3.4 5.6.7.8", "", ",", "010.0.0.1", "6.6.6.6, ::g"):
+        assert client_ip("10.0.0.1", forged, 1) == "10.0.0.1", forged
+    assert client_ip("10.0.0.1", "6.6.6.6", 2) == "6.6.6.6"  # a shorter chain: its left end
+
+
+def test_ipv6_clients_are_counted_by_their_64_network():
+    from plaibot.access import rate_key
+
+    assert rate_key("2001:db8:1:2:aaaa::1") == rate_key("2001:db8:1:2:bbbb::9")
+    assert rate_key("2001:db8:1:2::1") != rate_key("2001:db8:1:3::1")
+    assert rate_key("::ffff:203.0.113.9") == rate_key("203.0.113.9") == "203.0.113.9"
+
+
+def test_own_origin_comes_from_the_listening_address_not_the_host_header(client):
+    from plaibot.access import own_origins
+
+    assert own_origins("127.0.0.1", 7860) == {
+        "http://127.0.0.1:7860", "http://localhost:7860", "http://[::1]:7860"}
+    assert own_origins("192.0.2.5", 80) == {"http://192.0.2.5:80"}
+    forged = client.post("/api/session", headers={"Origin": "http://evil.example",
+                                                  "Host": "evil.example"})
+    assert forged.status_code == 403
 
 
 def test_settings_read_allowed_origins_from_a_comma_list(monkeypatch):

@@ -191,7 +191,9 @@ def test_health_reports_index_and_store(client, knowledge_settings):
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["chunks"] > 0
     assert body["files"] == len(discover([KNOWLEDGE])[0])
-    assert body["store"] == {"kind": "persistent", "path": str(knowledge_settings.index_dir)}
+    # Anyone may read it: the folder's name, never its path.
+    assert body["store"] == {"kind": "persistent", "name": knowledge_settings.index_dir.name,
+                             "collection": knowledge_settings.collection}
     assert body["last_index"]["finished"] and "failed" in body["last_index"]["summary"]
 
 
@@ -210,22 +212,37 @@ def test_health_of_an_empty_index_is_degraded(knowledge_settings):
     store = ChunkStore.in_memory(f"empty-{uuid.uuid4().hex[:8]}", default_embeddings())
     healthy, report = IndexHealth(Assistant(knowledge_settings, store=store)).check()
     assert not healthy and report["problem"] == "the index is empty"
-    assert report["store"] == {"kind": "memory"} and report["last_index"] is None
+    assert report["store"]["kind"] == "memory" and report["last_index"] is None
+
+
+def test_health_shows_a_chroma_url_without_credentials(knowledge_settings):
+    secret = "http://admin:pw@127.0.0.1:9/chroma?token=s3cret"
+    store = ChunkStore.remote(secret, "plaibot", default_embeddings(), token="tok3n")
+    healthy, report = IndexHealth(Assistant(knowledge_settings, store=store)).check()
+    assert not healthy  # nothing listens there
+    assert report["store"] == {"kind": "http", "url": "http://127.0.0.1:9/chroma",
+                               "collection": "plaibot"}
+    assert not any(word in json.dumps(report) for word in ("admin", "pw@", "s3cret", "tok3n"))
 
 
 # ---- feedback -----------------------------------------------------------------------------
 
 def test_feedback_is_validated_token_protected_and_rate_limited(client):
-    vote = {"conversation_id": "abc_123", "answer": "Jawaban. [1]", "rating": "down"}
-    assert client.post("/api/feedback", json=vote, headers={"Origin": PARTNER}).status_code == 401
     headers = headers_for(client)
+    answer = chat(client, headers=headers).json()  # the token's first request
+    vote = {"conversation_id": answer["conversation_id"], "answer": answer["text"],
+            "rating": "down"}
+    assert client.post("/api/feedback", json=vote, headers={"Origin": PARTNER}).status_code == 401
     for bad in ({"rating": "meh"}, {"comment": "x" * 1001}, {"conversation_id": "a b"},
                 {"answer": ""}, {"conversation_id": "x" * 65}):
         response = client.post("/api/feedback", json={**vote, **bad}, headers=headers)
         assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
+    made_up = client.post("/api/feedback", json={**vote, "conversation_id": "abc_123"},
+                          headers=headers)
+    assert made_up.status_code == 404  # no such answer in that conversation
     statuses = [client.post("/api/feedback", json=vote, headers=headers).status_code
-                for _ in range(6)]
-    assert statuses == [201] * 5 + [429]
+                for _ in range(4)]
+    assert statuses == [201] * 3 + [429]  # with the question and the made-up vote: 6 > 5
 
 
 def test_feedback_is_stored_updated_and_exported(app, client):

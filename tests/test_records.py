@@ -85,8 +85,10 @@ def test_a_feedback_file_from_before_migrations_is_adopted_with_its_votes(tmp_pa
         (7, "old", "lama"), (8, "new", "")]
 
 
-def test_postgresql_going_away_is_a_clear_error_and_loses_nothing(postgres_server, tmp_path):
-    records = Records(database_url(postgres_server.create_database("outage"), tmp_path))
+def test_postgresql_going_away_is_a_clear_error_and_loses_nothing(postgres_server, tmp_path,
+                                                                  caplog):
+    url = database_url(postgres_server.create_database("outage"), tmp_path)
+    records = Records(url, retry_seconds=600)
     store = FeedbackStore(records)
     store.add(Feedback("c1", "Jawaban satu.", "up"))
     assert records.problem() is None
@@ -95,10 +97,17 @@ def test_postgresql_going_away_is_a_clear_error_and_loses_nothing(postgres_serve
         with pytest.raises(RecordsUnavailable, match=r"records database at postgresql\+psycopg"):
             store.add(Feedback("c2", "Jawaban dua.", "down"))
         assert "unavailable" in (records.problem() or "")
+        assert "get 503 until it is back" in caplog.text
     finally:
         postgres_server.start()
+    # Within retry_seconds of the failure nothing is tried (no connect timeout per request):
+    # the database is up again, yet the vote is refused at once.
+    with pytest.raises(RecordsUnavailable):
+        store.add(Feedback("c3", "Jawaban tiga.", "down"))
+    records._retry_at = 0.0  # as when retry_seconds have passed
     # The pool replaces its dead connections: no restart of this process.
     store.add(Feedback("c3", "Jawaban tiga.", "down"))
+    assert "is back" in caplog.text
     assert [v["conversation_id"] for v in store.export()] == ["c1", "c3"]
     assert records.problem() is None
     records.close()

@@ -24,14 +24,23 @@ from tests.test_scale_out import chroma  # noqa: F401 - a fixture
 
 PARTNER = "https://partner.example"
 LIMIT = 6  # questions per token and window
-# Asked alone, "kapan dibuka?" is answered about Solo; after a question about Banyumas,
-# about Banyumas (opened 16 December 2022).
 DOCUMENTS = ["hetero-space-banyumas.md", "hetero-space-solo.md", "plaiground.md"]
-BANYUMAS_OPENED = "16 Desember 2022"
+OPENED = {"Banyumas": "16 Desember 2022", "Solo": "19 Desember 2021"}
+BANYUMAS_OPENED = OPENED["Banyumas"]
 
 
 def first_sentence(answer: dict) -> str:
     return answer["text"].split("[1]")[0]
+
+
+def needs_context(host: Host, token: str) -> tuple[str, str]:
+    """A question about the place the bare follow-up "kapan dibuka?" is *not* answered
+    about (which one that is depends on the embedder), and that place's opening date: the
+    follow-up gives that date only when the earlier question reaches it."""
+    status, alone = host.ask("kapan dibuka?", token)
+    assert status == 200
+    place = next(place for place, date in OPENED.items() if date not in first_sentence(alone))
+    return f"Di mana Hetero Space {place}?", OPENED[place]
 
 
 def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
@@ -130,12 +139,11 @@ def wait_until_healthy(host: Host, seconds: float = 60) -> dict:
 def test_two_hosts_share_follow_ups_limits_and_feedback(hosts):
     first, second = hosts
     token = first.token()  # from one host, accepted by the other: one key
-    status, opening = first.ask("Di mana Hetero Space Banyumas?", token)
+    question, opened = needs_context(second, token)
+    status, opening = first.ask(question, token)
     assert status == 200 and opening["grounded"]
-    status, alone = second.ask("kapan dibuka?", token)
-    assert status == 200 and BANYUMAS_OPENED not in first_sentence(alone)
     status, follow = second.ask("kapan dibuka?", token, opening["conversation_id"])
-    assert status == 200 and BANYUMAS_OPENED in first_sentence(follow)
+    assert status == 200 and opened in first_sentence(follow)
     assert follow["conversation_id"] == opening["conversation_id"]
     for n in range(LIMIT - 3):  # questions 4..6 of this token, split across the hosts
         assert hosts[n % 2].ask("Apa itu PL(AI)GROUND?", token)[0] == 200
@@ -196,9 +204,10 @@ def test_when_redis_and_postgresql_die_answers_flow_then_everything_resumes(
     after = json.loads(first.export().stdout)
     assert after[:len(before)] == before and len(after) == len(before) + 1  # nothing lost
     fresh = first.token()
-    status, opening = first.ask("Di mana Hetero Space Banyumas?", fresh)
+    question, opened = needs_context(first, fresh)
+    status, opening = first.ask(question, fresh)
     status, follow = second.ask("kapan dibuka?", fresh, opening["conversation_id"])
-    assert status == 200 and BANYUMAS_OPENED in first_sentence(follow)  # shared again
-    for n in range(LIMIT - 2):
+    assert status == 200 and opened in first_sentence(follow)  # shared again
+    for n in range(LIMIT - 3):
         assert hosts[n % 2].ask("Apa itu PL(AI)GROUND?", fresh)[0] == 200
     assert second.ask("Apa itu PL(AI)GROUND?", fresh)[0] == 429

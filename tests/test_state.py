@@ -44,3 +44,30 @@ def test_unknown_or_expired_conversations_start_afresh():
 def test_open_state_picks_the_backend(tmp_path):
     assert isinstance(open_state(None), MemoryState)
     assert isinstance(open_state(tmp_path / "s" / "state.sqlite"), SqliteState)
+
+
+def test_memory_counters_are_dropped_as_they_expire_and_capped(monkeypatch):
+    now = [1_000_000.0]
+    monkeypatch.setattr("plaibot.state.time.time", lambda: now[0])
+    state = MemoryState(capacity=100)
+    for n in range(50):
+        state.count(f"ip:10.0.0.{n}", expires_at=now[0] + 60)
+    assert len(state._counters) == 50
+    now[0] += 61  # the window is over: the next count finds them gone
+    assert state.count("ip:10.9.9.9", expires_at=now[0] + 60) == 1
+    assert len(state._counters) == 1
+    for n in range(1000):  # a flood of new keys within one window
+        state.count(f"ip:10.1.{n // 256}.{n % 256}", expires_at=now[0] + 60 + n)
+    assert len(state._counters) == 100  # the soonest-expiring made room
+    assert state.count("ip:10.1.3.231", expires_at=0) == 2  # the newest were kept
+
+
+def test_rate_limit_keys_cost_the_same_whatever_their_length():
+    state = MemoryState()
+    limiter = RateLimiter(2, 60, state)
+    huge = "ip:" + "1" * 1_000_000
+    limiter.hit(huge)
+    limiter.hit(huge)
+    with pytest.raises(AccessDenied):
+        limiter.hit(huge)  # still counted as one caller
+    assert max(len(key) for key in state._counters) < 80

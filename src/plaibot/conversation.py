@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Union
@@ -59,10 +61,15 @@ def context_for(question: str, history: Sequence[Turn] | None) -> str:
 
 
 class ConversationStore:
-    """Earlier questions per conversation id, kept in `state` (memory or a shared file).
+    """Earlier questions per conversation id, kept in `state` (memory or a shared file),
+    and the answers given in it (so feedback is taken only on an answer that was given).
 
     Bounded and expiring, so an endless stream of new conversations cannot exhaust memory.
     """
+
+    # A vote may come on any answer still on screen, so more are kept than turns; each takes
+    # about 100 bytes and its question (at most PLAIBOT_MAX_QUESTION_CHARS).
+    answers_kept = 10
 
     def __init__(self, turns: int = 6, state: SharedState | None = None,
                  ttl_seconds: float = 3600) -> None:
@@ -82,3 +89,37 @@ class ConversationStore:
         assert conversation_id is not None
         self.state.save_questions(conversation_id, (questions + [question])[-self.turns :])
         return conversation_id
+
+    def record_answer(self, conversation_id: str, answer: str, question: str,
+                      origin: str = "") -> None:
+        """Remember that `answer` was given to `question` in this conversation, for `origin`."""
+        key = _answers_key(conversation_id)
+        given = self.state.questions(key, self.ttl) or []
+        entry = json.dumps([origin, _fingerprints(answer), question], ensure_ascii=False)
+        self.state.save_questions(key, (given + [entry])[-self.answers_kept :])
+
+    def answered(self, conversation_id: str, answer: str, origin: str = "") -> str | None:
+        """The question `answer` was given to in this conversation for `origin`; None when
+        no such answer was given (or it is too old)."""
+        wanted = _fingerprints(answer)[0]
+        for entry in reversed(self.state.questions(_answers_key(conversation_id), self.ttl) or []):
+            given_origin, prints, question = json.loads(entry)
+            if given_origin == origin and wanted in prints:
+                return str(question)
+        return None
+
+
+# Conversation ids are URL-safe base64 (or "page-" plus Gradio's session hash), so no
+# id a client may send can reach this key.
+def _answers_key(conversation_id: str) -> str:
+    return f"{conversation_id}/answers"
+
+
+WIDGET_ANSWER_CHARS = 2000  # the widget sends at most this much of an answer with a vote
+
+
+def _fingerprints(answer: str) -> list[str]:
+    """Short hashes of the answer (whitespace-insensitive) and of the part a widget sends."""
+    return list(dict.fromkeys(
+        hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:32]
+        for text in (answer, answer[:WIDGET_ANSWER_CHARS])))

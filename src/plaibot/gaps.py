@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from plaibot.answering import Answer
-    from plaibot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +160,10 @@ class GapLog:
             storage.delete_before("9999")  # switched off: nothing kept from before either
 
     @classmethod
-    def on(cls, records: Records, settings: Settings) -> GapLog:
-        """The gap log in `records`, kept as `settings` say."""
-        return cls(RecordsGapStorage(records), settings.gaps_days, settings.min_confidence)
+    def on(cls, records: Records, days: int, min_confidence: float) -> GapLog:
+        """The gap log in `records`, kept `days` days; refusals below `min_confidence` (the
+        assistant's threshold) count as low confidence."""
+        return cls(RecordsGapStorage(records), days, min_confidence)
 
     def answered(self, channel: str, question: str, answer: Answer) -> None:
         """Count a question (and a refusal) for the day; keep a refused question."""
@@ -220,10 +220,10 @@ def group_gaps(records: Sequence[GapRecord], embeddings: Embeddings,
                similarity: float | None = None) -> list[Gap]:
     """Group `records` whose questions mean the same thing.
 
-    Distinct wordings are embedded once (case and spacing ignored) and taken most asked
-    first; each joins the group whose mean vector is most similar, when that is at least
-    `similarity` (default: fitted per embedder), or starts a new one. Groups come largest
-    first, then most recently asked.
+    Distinct wordings are embedded once (case and spacing ignored), as queries, and taken
+    most asked first; each joins the group whose mean vector is most similar, when that is
+    at least `similarity` (default: fitted per embedder), or starts a new one. Groups come
+    largest first, then most recently asked.
     """
     if not records:
         return []
@@ -232,7 +232,9 @@ def group_gaps(records: Sequence[GapRecord], embeddings: Embeddings,
     for record in records:
         by_text.setdefault(record.question.casefold(), []).append(record)
     texts = sorted(by_text, key=lambda t: (-len(by_text[t]), t))
-    vectors = np.asarray(embeddings.embed_documents([by_text[t][0].question for t in texts]),
+    # As queries, the way retrieval embedded them: the server's query cache already holds
+    # most, and an embedder with query and passage prefixes (e5) compares questions as such.
+    vectors = np.asarray([embeddings.embed_query(by_text[t][0].question) for t in texts],
                          dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     members: list[list[int]] = []

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol, Union
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.citations import check_citations
 from plaibot.config import Settings
+from plaibot.errors import AnswererError
 from plaibot.grounding import grounded_messages, number_passages, rewrite_messages
 from plaibot.i18n import t
 from plaibot.retrieval import ScoredChunk
@@ -251,10 +252,6 @@ def answerer_for(settings: Settings, model: BaseChatModel | None,
     return GeneratingAnswerer(
         extractive, model or chat_model(settings), timeout=settings.llm_timeout_seconds,
         max_sentences=settings.answer_sentences, max_question_chars=settings.max_question_chars)
-
-
-class AnswererError(ValueError):
-    """The configured chat model cannot be set up; the message says what to do."""
 
 
 # Providers whose chat model names a standard parameter differently.

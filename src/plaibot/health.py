@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol
 
 from plaibot.assistant import Assistant
@@ -18,7 +19,8 @@ class Service(Protocol):
 
 
 class IndexHealth:
-    """Reports chunks, files, where the store is, the last indexing run and the services.
+    """Reports chunks, files, where the store is, the last indexing run and the services;
+    never a credential or a server path, since anyone may read it.
 
     "degraded" (HTTP 503) when the store cannot be read or the index is empty: a worker in
     that state would refuse every question, so a load balancer should pass it by.
@@ -67,7 +69,13 @@ class IndexHealth:
         if report is None or finished is None:
             return None
         return {"finished": finished.isoformat(timespec="seconds"), "summary": report.summary(),
-                "failed": [f"{source}: {reason}" for source, reason in report.failed[:20]]}
+                "failed": [f"{_public(source)}: {reason}" for source, reason in report.failed[:20]]}
+
+
+def _public(source: str) -> str:
+    """A file as the public may see it: relative names as they are, absolute ones (outside
+    the working folder) by their name only, so the report shows no server paths."""
+    return Path(source).name if Path(source).is_absolute() else source
 
 
 def _location(store: ChunkStore) -> dict[str, str]:

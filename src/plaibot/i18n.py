@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from plaibot.text import Language
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only the type: plaibot.text loads the stemmers and bm25s
+    from plaibot.text import Language
 
 EXAMPLES: dict[Language, list[str]] = {
     "id": [

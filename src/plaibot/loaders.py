@@ -20,15 +20,8 @@ from bs4 import BeautifulSoup
 from bs4.dammit import EncodingDetector
 from langchain_core.documents import Document
 
+from plaibot.errors import LoadError, UnsupportedFileType
 from plaibot.text import LANGUAGES, detect_language, strip_markers
-
-
-class LoadError(Exception):
-    """A file could not be turned into documents; `str(error)` says why."""
-
-
-class UnsupportedFileType(LoadError):
-    """The file's type is not one plaibot reads."""
 
 
 def file_hash(data: bytes) -> str:

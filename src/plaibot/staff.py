@@ -45,6 +45,7 @@ from sqlalchemy import func
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from plaibot.access import AccessDenied, RateLimiter
+from plaibot.errors import UploadError
 from plaibot.gaps import GapLog
 from plaibot.loaders import LOADERS, LoadError, load_file
 from plaibot.records import Records, tables
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 
     from plaibot.api import Guard
     from plaibot.assistant import Assistant
+    from plaibot.config import Settings
     from plaibot.feedback import FeedbackStore
     from plaibot.indexing import IndexReport
 
@@ -161,6 +163,11 @@ def same_origin(request: Request) -> bool:
     return bool(host) and urlsplit(claimed).netloc.lower() == host.lower()
 
 
+def staff_body_limit(settings: Settings) -> int:
+    """The largest request body the console takes: one upload and its form fields."""
+    return int(settings.max_file_mb * 1_000_000) + 64_000
+
+
 class StaffGate:
     """Lets a request through to the staff app only with a live session and, for anything
     but GET/HEAD, from this server's own pages; caps request bodies at `max_body` bytes
@@ -169,7 +176,7 @@ class StaffGate:
     def __init__(self, app: ASGIApp, sessions: Sessions, max_body: int) -> None:
         from plaibot.api import BodyLimit
 
-        self.app = BodyLimit(app, max_body, prefix="")
+        self.app = BodyLimit(app, max_body)
         self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -197,10 +204,6 @@ class StaffGate:
 
 
 # --- what the console shows and does ---------------------------------------------------
-
-class UploadError(ValueError):
-    """An uploaded file is refused; the message says why."""
-
 
 def safe_name(name: str) -> str:
     """A file name that cannot leave the uploads folder or hide: the last path part only,
@@ -456,7 +459,8 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     Returns whether the console is on (`PLAIBOT_STAFF_PASSWORD` set)."""
     settings = assistant.settings
     records = feedback.records
-    gap_log = assistant.gap_log = GapLog.on(records, settings)  # the app's one pool
+    gap_log = assistant.gap_log = GapLog.on(  # the app's one pool
+        records, settings.gaps_days, assistant.min_confidence)
     app.state.metrics.listeners.append(gap_log.answered)
 
     def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback
@@ -511,7 +515,7 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     import gradio as gr
 
     console = StaffConsole(assistant, feedback)
-    max_body = int(settings.max_file_mb * 1_000_000) + 64_000  # the file and its form fields
+    max_body = staff_body_limit(settings)
     gr.mount_gradio_app(app, build_console(console), path=PREFIX, show_error=True,
                         max_file_size=int(settings.max_file_mb * 1_000_000),
                         footer_links=[])

@@ -10,6 +10,7 @@ while Redis is away each process counts and remembers on its own and nothing fai
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import sqlite3
@@ -19,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar
+
+from plaibot.errors import StateUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,22 +41,37 @@ class SharedState(Protocol):
 
 
 class MemoryState:
-    """This process's memory; bounded, so floods of new keys cannot exhaust it."""
+    """This process's memory; bounded, so floods of new keys cannot exhaust it.
+
+    Counters are dropped as they expire (at the next count after their window ends) and
+    never number more than `capacity`: past it the counter that would expire soonest goes.
+    """
 
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
         self._counters: dict[str, tuple[float, int]] = {}
+        self._expiry: list[tuple[float, str]] = []  # a heap: the soonest expiry first
         self._conversations: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def count(self, key: str, expires_at: float) -> int:
-        now = time.time()
         with self._lock:
-            _, count = self._counters.get(key, (expires_at, 0))
-            self._counters[key] = (expires_at, count + 1)
-            if len(self._counters) > self.capacity:
-                self._counters = {k: v for k, v in self._counters.items() if v[0] > now}
+            now = time.time()
+            while self._expiry and self._expiry[0][0] <= now:
+                self._forget_soonest()
+            if key not in self._counters:
+                while len(self._counters) >= self.capacity:
+                    self._forget_soonest()
+                heapq.heappush(self._expiry, (expires_at, key))
+                self._counters[key] = (expires_at, 0)
+            expires, count = self._counters[key]
+            self._counters[key] = (expires, count + 1)
             return count + 1
+
+    def _forget_soonest(self) -> None:
+        # Every counter has exactly one heap entry, pushed when the counter was made.
+        _, key = heapq.heappop(self._expiry)
+        del self._counters[key]
 
     def questions(self, conversation_id: str, max_age: float) -> list[str] | None:
         with self._lock:
@@ -130,10 +148,6 @@ class SqliteState:
             now = time.time()
             db.execute("DELETE FROM counters WHERE expires_at < ?", (now,))
             db.execute("DELETE FROM conversations WHERE updated_at < ?", (now - self.max_age,))
-
-
-class StateUnavailable(Exception):
-    """The shared state's server cannot be reached (or did not answer in time)."""
 
 
 class RedisState:

@@ -28,7 +28,8 @@ from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
-from plaibot.embeddings import MiniLMEmbeddings, unit
+from plaibot.embeddings import Embedder
+from plaibot.errors import StoreUnavailable
 from plaibot.splitting import chunk_sentences
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,15 @@ class _ChangedWhileReading(Exception):
     """Chunks seen in one read were gone in the next."""
 
 
-class StoreUnavailable(RuntimeError):
-    """The Chroma store cannot be reached (a server down, a folder unreadable)."""
+def public_url(url: str) -> str:
+    """`url` without what may be secret: user and password, query and fragment."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a number: left out, like the rest of what cannot be trusted
+        port = ""
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}{parts.path}"
 
 
 @contextmanager
@@ -89,7 +97,7 @@ class ChunkStore:
     """
 
     def __init__(self, connect: Callable[[], chromadb.ClientAPI], collection: str,
-                 embeddings: MiniLMEmbeddings, where: str = "memory") -> None:
+                 embeddings: Embedder, where: str = "memory") -> None:
         self.embeddings, self.name, self.where = embeddings, collection, where
         self.embedder = embeddings.fingerprint
         self._connect = connect
@@ -100,7 +108,7 @@ class ChunkStore:
         self._cache_lock = threading.Lock()
 
     @classmethod
-    def persistent(cls, path: Path, collection: str, embeddings: MiniLMEmbeddings) -> ChunkStore:
+    def persistent(cls, path: Path, collection: str, embeddings: Embedder) -> ChunkStore:
         def connect() -> chromadb.ClientAPI:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
@@ -109,12 +117,12 @@ class ChunkStore:
         return store
 
     @classmethod
-    def in_memory(cls, collection: str, embeddings: MiniLMEmbeddings) -> ChunkStore:
+    def in_memory(cls, collection: str, embeddings: Embedder) -> ChunkStore:
         return cls(lambda: chromadb.EphemeralClient(settings=_chroma_settings()),
                    collection, embeddings)
 
     @classmethod
-    def remote(cls, url: str, collection: str, embeddings: MiniLMEmbeddings,
+    def remote(cls, url: str, collection: str, embeddings: Embedder,
                token: str | None = None) -> ChunkStore:
         """A Chroma server (`chroma run`), shared by every plaibot worker and host."""
         parts = urlsplit(url)
@@ -126,7 +134,8 @@ class ChunkStore:
             return chromadb.HttpClient(
                 host=parts.hostname or "", port=parts.port or (443 if parts.scheme == "https" else 8000),
                 ssl=parts.scheme == "https", headers=headers, settings=_chroma_settings())
-        return cls(connect, collection, embeddings, where=url)
+        # Kept without user, password or query: it appears in errors, logs and /api/health.
+        return cls(connect, collection, embeddings, where=public_url(url))
 
     def _collections(self) -> tuple[Chroma, chromadb.Collection, chromadb.Collection]:
         """(chunks, sentences, meta), connecting on first use and after a failure."""
@@ -243,11 +252,11 @@ class ChunkStore:
 
     def _embed(self, chunks: list[Document]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each chunk's unit vector, and its sentences' (one row per sentence), from one call
-        to the model (it sorts all texts by length, so batches pad little)."""
+        to the model (sentence-transformers sorts them all by length, so batches pad little)."""
         sentences = [[text for text, _ in chunk_sentences(c)] for c in chunks]
-        sums = self.embeddings.token_sums(
+        rows = self.embeddings.embed_passages(
             [c.page_content for c in chunks] + [s for group in sentences for s in group])
-        vectors, rows, at = unit(sums[: len(chunks)]), unit(sums[len(chunks) :]), 0
+        vectors, at = rows[: len(chunks)], len(chunks)
         by_chunk = []
         for group in sentences:
             by_chunk.append(rows[at : at + len(group)])
@@ -386,13 +395,15 @@ class ChunkStore:
                 for i, m in zip(got["ids"], got["metadatas"], strict=True)]
 
     def location(self) -> dict[str, str]:
-        """Where the chunks live: {"kind": "persistent", "path"}, {"kind": "http", "url"}
-        or {"kind": "memory"} (for health reports; needs no connection)."""
+        """Where the chunks live, fit for a public health report (needs no connection):
+        {"kind": "http", "url"} (without credentials), {"kind": "persistent", "name"} (the
+        folder's name, not its path) or {"kind": "memory"}, each with its "collection"."""
         if self.where.startswith(("http://", "https://")):
-            return {"kind": "http", "url": self.where}
+            return {"kind": "http", "url": self.where, "collection": self.name}
         if self._persist_path:
-            return {"kind": "persistent", "path": self._persist_path}
-        return {"kind": "memory"}
+            return {"kind": "persistent", "name": Path(self._persist_path).name,
+                    "collection": self.name}
+        return {"kind": "memory", "collection": self.name}
 
     def _ids_of(self, source: str) -> list[str]:
         with self._call() as (chunks, _, _):

@@ -7,22 +7,25 @@ import ctypes.util
 import html
 import logging
 import os
+import re
 import secrets
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
+from urllib.parse import quote, urlsplit
 
 import gradio as gr
 from fastapi import FastAPI
 
-from plaibot import logs
+from plaibot import __version__, logs
 from plaibot.access import AccessDenied
 from plaibot.answering import Answer
 from plaibot.api import Guard, install_api, open_records
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
-from plaibot.conversation import message_text
+from plaibot.connections import GuardedHTTP, uvicorn_options
+from plaibot.conversation import ConversationStore, message_text
 from plaibot.feedback import MAX_COMMENT_CHARS, Feedback, FeedbackStore
 from plaibot.generation import Replace, Token
 from plaibot.i18n import EXAMPLES, STRINGS, t
@@ -58,14 +61,19 @@ _CSS = """
 
 
 def format_answer(answer: Answer) -> str:
-    """Answer text followed by a numbered, clickable source list (Markdown)."""
+    """Answer text followed by a numbered, clickable source list (Markdown).
+
+    Titles, addresses and dates come from document metadata, so they are escaped where
+    they enter the Markdown, and only an http(s) address becomes a link.
+    """
     if not answer.sources:
         return answer.text
     lines = [answer.text, "", f"**{t('sources', answer.language)}:**"]
     for source in answer.sources:
         title = _escape(source.title or source.address)
-        link = f"[{title}]({source.address})" if source.address.startswith("http") else title
-        date = f" ({source.date})" if source.date else ""
+        target = _link_target(source.address)
+        link = f"[{title}]({target})" if target else title
+        date = f" ({_escape(source.date)})" if source.date else ""
         lines.append(f"{source.number}. {link}{date}")
     passages = quoted_passages(answer)
     return "\n".join([*lines, "", passages] if passages else lines)
@@ -84,8 +92,25 @@ def _html_line(text: str) -> str:
     return html.escape(" ".join(text.split()))
 
 
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
 def _escape(text: str) -> str:
-    return "".join(f"\\{c}" if c in "[]()*_`<>#" else c for c in text)
+    """`text` as literal Markdown on one line: every ASCII punctuation mark backslashed
+    (CommonMark allows it for all of them), line breaks made spaces."""
+    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def _link_target(address: str) -> str | None:
+    """`address` fit for a Markdown link: an http(s) URL with the characters that could end
+    or break the link percent-encoded; None for anything else (javascript:, data:, ...)."""
+    try:
+        parts = urlsplit(address.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(address.strip(), safe="/:?#@!$&*+,;=%~-._")
 
 
 def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | None = None,
@@ -124,13 +149,16 @@ def translations() -> gr.I18n:
 
 
 def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metrics | None = None,
-               feedback: FeedbackStore | None = None) -> gr.Blocks:
+               feedback: FeedbackStore | None = None,
+               conversations: ConversationStore | None = None) -> gr.Blocks:
     """The chat page: answers with sources, bilingual examples and interface strings.
 
     With a `guard`, each visitor's questions count against the per-IP rate limit; with
-    `metrics` they are counted; with `feedback`, answers get thumbs up and down.
+    `metrics` they are counted; with `feedback`, answers get thumbs up and down, taken
+    only on answers `conversations` recorded as given in that visitor's session.
     """
     i18n = translations()
+    answers = conversations or ConversationStore(assistant.settings.conversation_turns)
 
     def respond(message: str, history: list, request: gr.Request) -> Iterator[str]:
         if guard is not None and request is not None:
@@ -142,7 +170,11 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
                 yield t("rate_limited", detect_language(message or ""),
                         seconds=error.retry_after or 60)
                 return
-        yield from reply(assistant, message, history, metrics)
+        text = ""
+        for text in reply(assistant, message, history, metrics):
+            yield text
+        if text:  # the finished reply, the only text a vote in this session may be about
+            answers.record_answer(page_conversation(request), text, message)
 
     feedback_options = ("Like", "Dislike") if feedback is not None else None
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=feedback_options,
@@ -165,15 +197,17 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
 
 
 def build_page(assistant: Assistant, guard: Guard | None = None, metrics: Metrics | None = None,
-               feedback: FeedbackStore | None = None) -> gr.Blocks:
+               feedback: FeedbackStore | None = None,
+               conversations: ConversationStore | None = None) -> gr.Blocks:
     """The public page: a header naming the ecosystem, the chat (`build_chat`), feedback on
     answers, and starter questions in the visitor's language."""
     i18n = translations()
+    answers = conversations or ConversationStore(assistant.settings.conversation_turns)
     with gr.Blocks(title="plaibot", fill_height=True) as page:
         page_header(i18n)
-        chat = build_chat(assistant, guard, metrics, feedback)
+        chat = build_chat(assistant, guard, metrics, feedback, answers)
         if feedback is not None:
-            add_feedback(chat.chatbot, feedback, guard, metrics, i18n)
+            add_feedback(chat.chatbot, feedback, guard, metrics, i18n, answers)
         page.load(starter_questions, None, chat.chatbot, queue=False, api_visibility="private")
     return page
 
@@ -226,11 +260,13 @@ def starter_questions(request: gr.Request) -> dict:
 
 
 def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
-                 metrics: Metrics | None, i18n: gr.I18n) -> None:
+                 metrics: Metrics | None, i18n: gr.I18n, answers: ConversationStore) -> None:
     """Thumbs up and down on answers (the Chatbot's like event), then an optional comment.
 
     The vote is stored at once; the comment box that appears updates the same vote. When
-    the records database is away, the visitor is told so and nothing is half-saved.
+    the records database is away, the visitor is told so and nothing is half-saved. The
+    history a like event carries comes from the caller, so a vote counts only for an
+    answer this session was given, and its question is the one that answer was given to.
     """
     comment = gr.Textbox(label=i18n("feedback_comment"), visible=False, lines=1,
                          max_length=MAX_COMMENT_CHARS, elem_id="plaibot-feedback-comment")
@@ -238,7 +274,11 @@ def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
 
     def like(history: list, data: gr.LikeData, request: gr.Request) -> tuple[dict | None, dict]:
         vote = page_vote(history, data, request)
-        if vote is None or not _admitted(guard, metrics, request) or not _saved(store, vote):
+        question = answers.answered(vote.conversation_id, vote.answer) if vote else None
+        if vote is None or question is None or not _admitted(guard, metrics, request):
+            return None, gr.update(visible=False, value="")
+        vote = replace(vote, question=question)
+        if not _saved(store, vote):
             return None, gr.update(visible=False, value="")
         if metrics is not None:
             metrics.feedback.labels("page", vote.rating).inc()
@@ -265,13 +305,17 @@ def page_vote(history: list, data: gr.LikeData, request: gr.Request | None) -> F
     if not isinstance(message, dict) or message.get("role") != "assistant":
         return None
     asked = [m for m in history[:index] if isinstance(m, dict) and m.get("role") == "user"]
-    session = getattr(request, "session_hash", None) or "page"
     try:
-        return Feedback(f"page-{session}", message_text(message.get("content")), rating,
+        return Feedback(page_conversation(request), message_text(message.get("content")), rating,
                         question=message_text(asked[-1].get("content")) if asked else "",
                         channel="page")
     except ValueError:  # an empty answer
         return None
+
+
+def page_conversation(request: gr.Request | None) -> str:
+    """The conversation id of a chat-page session (its feedback is filed under it)."""
+    return f"page-{getattr(request, 'session_hash', None) or 'page'}"
 
 
 def _saved(store: FeedbackStore, vote: Feedback) -> bool:
@@ -307,14 +351,18 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             log.info("index: %s", report.summary())
         except StoreUnavailable as error:  # serve anyway; /api/health says what is wrong
             log.error("cannot index at start: %s", error)
-    api = FastAPI(title="plaibot", version="0.1.0",
+    api = FastAPI(title="plaibot", version=__version__,
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
     install_staff(api, assistant, guard, api.state.feedback)  # before `/` takes every path
-    page = build_page(assistant, guard, api.state.metrics, api.state.feedback)
+    page = build_page(assistant, guard, api.state.metrics, api.state.feedback,
+                      api.state.conversations)
+    # The page uploads nothing (and `PageRoutes` closes the upload route); errors reach
+    # visitors as a plain message, their details only the log.
     return gr.mount_gradio_app(api, page, path="/", i18n=translations(), css=_CSS,
-                               theme=page_theme(), head=PAGE_HEAD)
+                               theme=page_theme(), head=PAGE_HEAD, max_file_size=0,
+                               show_error=False)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
@@ -323,22 +371,27 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     logs.configure()
     fewer_malloc_arenas()
-    # uvicorn's own handlers and access log are off: its records reach the JSON handler,
-    # and the request log writes one line per request instead.
+    # The address it listens on is the server's own origin (see `Guard`).
+    settings = settings.model_copy(update={"host": host, "port": port})
+    # uvicorn's own handlers and access log are off (its records reach the JSON handler,
+    # and the request log writes one line per request instead), and so are its proxy
+    # headers; connections get read deadlines (see plaibot.connections).
+    options = uvicorn_options(settings)
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
-                    access_log=False)
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
     prepare_workers(settings)
     uvicorn.run("plaibot.web:worker_app", factory=True, host=host, port=port,
-                workers=settings.workers, log_config=None, access_log=False)
+                workers=settings.workers, **options)
 
 
 def worker_app() -> FastAPI:
     """The app in one of several worker processes (settings come from the environment)."""
     logs.configure()
     fewer_malloc_arenas()
-    return create_app()
+    settings = Settings()
+    GuardedHTTP.configure(settings)
+    return create_app(settings)
 
 
 def fewer_malloc_arenas(arenas: int = 2) -> bool:
@@ -366,6 +419,7 @@ def prepare_workers(settings: Settings) -> None:
     if settings.index_on_start:
         log.info("index: %s", Assistant(settings).index().summary())
     os.environ["PLAIBOT_INDEX_ON_START"] = "false"
+    os.environ["PLAIBOT_HOST"], os.environ["PLAIBOT_PORT"] = settings.host, str(settings.port)
     open_records(settings).close()
     if settings.token_secret is None:
         os.environ["PLAIBOT_TOKEN_SECRET"] = secrets.token_urlsafe(32)

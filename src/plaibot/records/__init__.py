@@ -12,7 +12,9 @@ lock beside a SQLite file).
 ...     db.execute(records.insert(tables.feedback).values(...))
 
 When the database cannot be reached, every operation raises `RecordsUnavailable` (the API
-answers 503); the pool tests connections before use, so work resumes once it is back.
+answers 503), at once for `retry_seconds` after a failure rather than waiting out a connect
+timeout on every request (answers that log to the records must not stall); the pool tests
+connections before use, so work resumes once it is back.
 
 Adding a table (e.g. unanswered questions for a staff console):
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from plaibot.errors import RecordsUnavailable
 from plaibot.records import tables
 
 __all__ = ["Records", "RecordsUnavailable", "database_url", "tables"]
@@ -48,10 +52,6 @@ __all__ = ["Records", "RecordsUnavailable", "database_url", "tables"]
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x706C6169  # "plai": the advisory lock every host takes while migrating
-
-
-class RecordsUnavailable(Exception):
-    """The database cannot be reached or is too busy to answer in time."""
 
 
 def database_url(url: str | None, sqlite_file: Path) -> str:
@@ -68,8 +68,9 @@ def database_url(url: str | None, sqlite_file: Path) -> str:
 class Records:
     """One database, its connection pool and its migrations."""
 
-    def __init__(self, url: str, timeout_seconds: float = 5.0) -> None:
-        self.url = make_url(url)
+    def __init__(self, url: str, timeout_seconds: float = 5.0,
+                 retry_seconds: float = 2.0) -> None:
+        self.url, self.retry_seconds = make_url(url), retry_seconds
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite" and self.url.database:
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,8 @@ class Records:
             event.listen(self.engine, "connect", _sqlite_wal)
         self._migrated = False
         self._lock = threading.Lock()
+        self._problem: str | None = None  # while unreachable: why, and when to try again
+        self._retry_at = 0.0
 
     def location(self) -> str:
         """Where the records are, without any password."""
@@ -101,14 +104,27 @@ class Records:
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         """Connection failures (and every pooled connection busy for `timeout_seconds`)
-        raised as `RecordsUnavailable`, with the driver's reason."""
+        raised as `RecordsUnavailable`, with the driver's reason; after a connection
+        failure, raised without trying for `retry_seconds`."""
+        problem = self._problem
+        if problem is not None and time.monotonic() < self._retry_at:
+            raise RecordsUnavailable(problem)
         try:
             yield
-        except (OperationalError, InterfaceError, PoolTimeout) as error:
-            reason = (str(getattr(error, "orig", None) or error).strip().splitlines()
-                      or ["no reason"])[0][:200]
-            raise RecordsUnavailable(
-                f"The records database at {self.location()} is unavailable ({reason})") from error
+        except PoolTimeout as error:  # busy, not down
+            raise RecordsUnavailable(f"The records database at {self.location()} is too busy "
+                                     f"({error})") from error
+        except (OperationalError, InterfaceError) as error:
+            reason = (str(error.orig or error).strip().splitlines() or ["no reason"])[0][:200]
+            self._problem = f"The records database at {self.location()} is unavailable ({reason})"
+            self._retry_at = time.monotonic() + self.retry_seconds
+            if problem is None:
+                log.warning("%s: feedback and other records get 503 until it is back",
+                            self._problem)
+            raise RecordsUnavailable(self._problem) from error
+        if problem is not None:
+            self._problem = None
+            log.warning("the records database at %s is back", self.location())
 
     def insert(self, table: Table) -> Any:
         """This engine's INSERT, which has `on_conflict_do_update` on SQLite and PostgreSQL."""
@@ -133,6 +149,8 @@ class Records:
                     connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
                 config = alembic_config()
                 config.attributes["connection"] = connection
+                # Alembic logs a dozen lines per start at INFO (its plugins); ours says enough.
+                logging.getLogger("alembic").setLevel(logging.WARNING)
                 command.upgrade(config, "head")
             self._migrated = True
             log.info("records at %s: schema up to date", self.location())

@@ -1,0 +1,1 @@
+../../../ui/widget/widget.js
