@@ -7,7 +7,7 @@ LLM_STAMP := $(VENV)/.llm-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
 
-.PHONY: install install-llm index run test eval bench soak widget-size clean
+.PHONY: install install-llm ui-deps index run test eval bench soak widget-size clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ index: install
 run: install
 	$(BIN)/plaibot serve --host $(HOST) --port $(PORT)
 
-test: install-llm
+# axe-core (npm) for the browser tests' accessibility checks; they are skipped without npm.
+ui-deps:
+	@if command -v npm >/dev/null 2>&1; then cd ui && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+test: install-llm ui-deps
 	$(BIN)/python -m pytest -q -rs
 
 # Both embedders side by side: the multilingual default and the packaged MiniLM.
@@ -58,4 +63,4 @@ soak: install
 	$(BIN)/python benchmarks/soak.py
 
 clean:
-	rm -rf $(VENV) .plaibot .pytest_cache
+	rm -rf $(VENV) .plaibot .pytest_cache ui/node_modules

@@ -4,7 +4,7 @@ import gzip
 from pathlib import Path
 
 WIDGET = Path(__file__).resolve().parent.parent / "ui" / "widget" / "widget.js"
-LIMIT = 15 * 1024
+LIMIT = 12 * 1024  # issue 18: options, dark mode and passages fit in 12 KB
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     print(f"| file | raw bytes | gzip -9 bytes | budget |\n|---|---|---|---|\n"
           f"| ui/widget/widget.js | {len(raw):,} | {packed:,} | {LIMIT:,} |")
     if packed > LIMIT:
-        raise SystemExit("widget.js is over its 15 KB gzipped budget")
+        raise SystemExit("widget.js is over its 12 KB gzipped budget")
 
 
 if __name__ == "__main__":

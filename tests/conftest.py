@@ -129,3 +129,22 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+AXE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page, include: str | None = None) -> list[dict]:
+    """axe-core's serious and critical WCAG A/AA violations on `page` (within the element
+    `include` selects, its shadow root included); skips when `make ui-deps` has not run."""
+    if not AXE.exists():
+        pytest.skip("needs axe-core: `make ui-deps` (npm ci in ui/)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async (include) => {
+        const context = include ? {include: [[include]]} : document;
+        const result = await axe.run(context, {resultTypes: ['violations'],
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary).slice(0, 5)}));
+    }""", include)
+    return [v for v in found if v["impact"] in ("serious", "critical")]

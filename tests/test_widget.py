@@ -3,42 +3,63 @@
 import functools
 import http.server
 import json
+import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, serious_violations
 
 pytestmark = pytest.mark.browser
 DEMO = ROOT / "ui" / "demo" / "index.html"
+PARTNER = ROOT / "ui" / "demo" / "partner.html"  # the widget with a partner's options
 WIDGET = ROOT / "ui" / "widget" / "widget.js"
 
 
 class _DemoHandler(http.server.BaseHTTPRequestHandler):
-    def __init__(self, *args, page: bytes, **kwargs):
-        self.page = page
+    def __init__(self, *args, pages: dict[str, bytes], **kwargs):
+        self.pages = pages
         super().__init__(*args, **kwargs)
 
     def do_GET(self):  # noqa: N802 - http.server's naming
-        self.send_response(200)
+        page = self.pages.get(self.path.split("?")[0])
+        self.send_response(200 if page else 404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.end_headers()
-        self.wfile.write(self.page)
+        self.wfile.write(page or b"not found")
 
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture(scope="module")
-def partner_site(live_server, partner_port):
+def partner_pages(live_server) -> dict[str, bytes]:
+    """The pages the partner site serves, by path; "/" is the demo page."""
+    return {f"/{page.name}" if page is PARTNER else "/":
+            page.read_text(encoding="utf-8").replace("__PLAIBOT_ORIGIN__", live_server).encode()
+            for page in (DEMO, PARTNER)}
+
+
+@pytest.fixture(scope="module")
+def partner_site(partner_pages, partner_port):
     """The demo partner page on its own origin, loading the widget from plaibot's."""
-    page = DEMO.read_text(encoding="utf-8").replace("__PLAIBOT_ORIGIN__", live_server).encode()
-    handler = functools.partial(_DemoHandler, page=page)
+    handler = functools.partial(_DemoHandler, pages=partner_pages)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", partner_port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{partner_port}/"
     server.shutdown()
+
+
+@pytest.fixture
+def partner_page(partner_pages, partner_site):
+    """A URL of the demo page whose widget tag carries `attributes` instead of data-lang."""
+    def page(attributes: str) -> str:
+        path = f"/variant-{len(partner_pages)}"
+        demo = partner_pages["/"].decode()
+        partner_pages[path] = demo.replace('data-lang="id"', attributes).encode()
+        return partner_site.rstrip("/") + path
+    return page
 
 
 def host_styles(page):
@@ -117,7 +138,7 @@ def test_widget_survives_navigation_and_has_a_js_api(browser, partner_site):
 def test_widget_loader_is_small():
     import gzip
 
-    assert len(gzip.compress(WIDGET.read_bytes(), 9)) < 15 * 1024
+    assert len(gzip.compress(WIDGET.read_bytes(), 9)) <= 12 * 1024
     source = WIDGET.read_text()
     for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert unsafe not in source
@@ -235,4 +256,149 @@ def test_widget_says_busy_in_the_visitors_language_on_503(browser, partner_site,
     error = page.locator(".plaibot-msg.plaibot-bot[data-state=error] .plaibot-error").last
     error.wait_for(timeout=30_000)
     assert expected in error.inner_text()
+    page.close()
+
+
+def widget_shot(page, name):
+    """With PLAIBOT_SCREENSHOT_DIR set (docs/ for the README), the open widget as a picture."""
+    if folder := os.environ.get("PLAIBOT_SCREENSHOT_DIR"):
+        page.evaluate("""() => {  // the question at the top of the conversation
+            const root = document.querySelector('#plaibot-widget').shadowRoot;
+            const log = root.querySelector('.plaibot-log');
+            log.scrollTop = root.querySelector('.plaibot-user').offsetTop - log.offsetTop - 12;
+        }""")
+        page.screenshot(path=f"{folder}/{name}", clip={"x": 0, "y": 0, "width": 900, "height": 900})
+
+
+def widget_style(page, selector, prop):
+    return page.evaluate("""([selector, prop]) => getComputedStyle(document.querySelector(
+        '#plaibot-widget').shadowRoot.querySelector(selector))[prop]""", [selector, prop])
+
+
+def test_partner_options_show_and_a_starter_question_gets_a_cited_answer(
+        browser, partner_site, live_server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if r.url.startswith(live_server) else None)
+    page.goto(partner_site + PARTNER.name)
+    launcher = page.locator("button.plaibot-launcher")
+    launcher.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert requests == [f"{live_server}/widget.js"]  # nothing but the script before opening
+    assert launcher.bounding_box()["x"] < 40  # bottom-left
+    assert widget_style(page, ".plaibot-launcher", "backgroundColor") == "rgb(122, 31, 92)"
+
+    launcher.click()
+    dialog = page.locator("[role=dialog]")
+    assert dialog.bounding_box()["x"] < 40
+    assert page.locator(".plaibot-title").inner_text() == "Tanya Komunitas"
+    assert "Selamat datang di Komunitas" in page.locator(".plaibot-empty").inner_text()
+    starters = page.locator(".plaibot-starters button")
+    assert starters.all_inner_texts() == ["Kapan Hetero Space Banyumas dibuka?",
+                                          "Apa itu PL(AI)GROUND?"]
+    page.evaluate("window.plaibot.setLanguage('en')")
+    assert starters.all_inner_texts() == ["Where is Hetero Space Solo?", "What is PL(AI)GROUND?"]
+    assert "Welcome to Komunitas" in page.locator(".plaibot-empty").inner_text()
+    page.evaluate("window.plaibot.setLanguage('id')")
+
+    starters.first.focus()
+    page.keyboard.press("Enter")
+    answer = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
+    answer.wait_for(timeout=60_000)
+    asked = page.locator(".plaibot-msg.plaibot-user").last.inner_text()
+    assert asked == "Kapan Hetero Space Banyumas dibuka?"
+    assert "16 Desember 2022" in answer.inner_text()
+    assert starters.count() == 0  # only in an empty conversation
+    assert widget_style(page, ".plaibot-user", "backgroundColor") == "rgb(122, 31, 92)"
+    answer.locator(".plaibot-text .plaibot-cite").first.click()
+    answer.locator(".plaibot-quote").wait_for()
+    widget_shot(page, "widget-light.png")
+    page.close()
+
+
+def test_a_citation_opens_its_passage_by_keyboard(browser, partner_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page.goto(partner_site + PARTNER.name)
+    page.locator("button.plaibot-launcher").click()
+    page.locator(".plaibot-starters button").first.click()
+    answer = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
+    answer.wait_for(timeout=60_000)
+    cite = answer.locator(".plaibot-text .plaibot-cite").first
+    assert cite.inner_text() == "[1]" and cite.get_attribute("aria-expanded") == "false"
+    assert answer.locator(".plaibot-quote").count() == 0
+
+    cite.focus()
+    page.keyboard.press("Enter")
+    quote = answer.locator("figure.plaibot-quote")
+    quote.wait_for()
+    passage = quote.locator("blockquote").inner_text()
+    assert "16 Desember 2022" in passage
+    link = quote.locator("figcaption a")
+    source = answer.locator(".plaibot-sources li").first
+    assert link.get_attribute("href") == source.locator("a").get_attribute("href")
+    assert link.inner_text() == source.locator("a").inner_text()
+    assert "(2022-12-16)" in quote.locator("figcaption").inner_text()
+    # the quote is between the answer text and the source list, which stays
+    boxes = [answer.locator(f".plaibot-{part}").bounding_box()["y"]
+             for part in ("text", "quote", "sources")]
+    assert boxes == sorted(boxes)
+    assert cite.get_attribute("aria-expanded") == "true"  # the redrawn [1]
+    assert "plaibot-cite" in active_class(page)  # focus stayed on [1]
+    assert serious_violations(page, "#plaibot-widget") == []  # dark, partner colour, quote open
+    widget_shot(page, "widget-dark.png")
+    page.keyboard.press("Space")
+    assert answer.locator(".plaibot-quote").count() == 0
+    page.close()
+
+
+@pytest.mark.parametrize(("scheme", "attributes", "dark"), [
+    ("dark", 'data-lang="en"', True),
+    ("dark", 'data-lang="en" data-theme="light"', False),
+    ("light", 'data-lang="en" data-theme="dark"', True),
+])
+def test_dark_mode_follows_the_colour_scheme_unless_data_theme_says(
+        browser, partner_page, scheme, attributes, dark):
+    page = browser.new_page(color_scheme=scheme)
+    page.goto(partner_page(attributes))
+    page.locator("button.plaibot-launcher").click()
+    panel = widget_style(page, ".plaibot-panel", "backgroundColor")
+    text = widget_style(page, ".plaibot-empty", "color")
+    assert (panel, text == "rgb(169, 182, 195)") == (
+        ("rgb(28, 35, 43)", True) if dark else ("rgb(255, 255, 255)", False))
+    if attributes == 'data-lang="en"':  # a visitor switching their system theme
+        page.emulate_media(color_scheme="light")  # the change event comes asynchronously
+        page.wait_for_function("""() => getComputedStyle(document.querySelector('#plaibot-widget')
+            .shadowRoot.querySelector('.plaibot-panel')).backgroundColor == 'rgb(255, 255, 255)'""",
+                               timeout=5_000)
+        page.emulate_media(color_scheme="dark")
+        assert serious_violations(page, "#plaibot-widget") == []
+    page.close()
+
+
+def test_bad_options_fall_back_with_a_console_warning(browser, partner_page):
+    page = browser.new_page(color_scheme="light")
+    warnings = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.goto(partner_page('data-lang="en" data-color="red;background:url(//evil)" '
+                           'data-position="top-middle" data-theme="neon" '
+                           'data-starters="a|b|c|d|e"'))
+    page.locator("button.plaibot-launcher").click()
+    assert widget_style(page, ".plaibot-launcher", "backgroundColor") == "rgb(11, 93, 138)"
+    assert page.locator("button.plaibot-launcher").bounding_box()["x"] > 1000  # bottom-right
+    assert page.locator(".plaibot-starters button").count() == 4
+    assert any('color "red;background:url(//evil)" is not #rgb or #rrggbb' in w for w in warnings)
+    assert any('position "top-middle"' in w for w in warnings)
+    assert any('theme "neon"' in w for w in warnings)
+    assert any("four questions" in w for w in warnings)
+
+    # a light accent gets black text on it and cannot colour links on white
+    page.evaluate("window.plaibot.configure({color: '#fd0'})")
+    assert widget_style(page, ".plaibot-head .plaibot-title", "color") == "rgb(0, 0, 0)"
+    assert widget_style(page, ".plaibot-launcher", "backgroundColor") == "rgb(255, 221, 0)"
+    assert widget_style(page, ".plaibot-starters button", "color") == "rgb(11, 93, 138)"
+    assert any("#ffdd00 has 1.3:1 contrast on the light panel" in w for w in warnings)
+    page.evaluate("window.plaibot.configure({color: '#1a5e20', greeting: {en: 'Hello!'}})")
+    assert widget_style(page, ".plaibot-head .plaibot-title", "color") == "rgb(255, 255, 255)"
+    assert widget_style(page, ".plaibot-starters button", "color") == "rgb(26, 94, 32)"
+    assert page.locator(".plaibot-empty").inner_text() == "Hello!"
     page.close()

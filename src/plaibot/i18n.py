@@ -69,6 +69,21 @@ STRINGS: dict[str, dict[Language, str]] = {
         "en": "Ask about PL(AI)GROUND, Hetero Space, the Ministry of Creative Economy and Impala "
         "Network. Every answer cites its sources.",
     },
+    "welcome": {
+        "id": "**Selamat datang!** Tanyakan tentang PL(AI)GROUND, Hetero Space (Semarang, Solo, "
+        "Banyumas), Kementerian Ekonomi Kreatif, dan Impala Network. Setiap jawaban menyertakan "
+        "sumbernya; buka *Kutipan dari sumber* untuk membaca teks aslinya.",
+        "en": "**Welcome!** Ask about PL(AI)GROUND, Hetero Space (Semarang, Solo, Banyumas), the "
+        "Ministry of Creative Economy and Impala Network. Every answer cites its sources; open "
+        "*Quoted passages* to read the original text.",
+    },
+    "passages": {"id": "Kutipan dari sumber", "en": "Quoted passages"},
+    "tagline": {
+        "id": "Tanya jawab ekosistem AI dan ekonomi kreatif Indonesia, dengan sumber untuk setiap "
+        "jawaban.",
+        "en": "Questions about Indonesia's AI and creative-economy ecosystem, with a source for "
+        "every answer.",
+    },
     "placeholder": {
         "id": "Tulis pertanyaan dalam bahasa Indonesia atau Inggris…",
         "en": "Type a question in Indonesian or English…",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import html
 import logging
 import os
 import re
@@ -33,13 +34,30 @@ from plaibot.metrics import Metrics
 from plaibot.records import RecordsUnavailable
 from plaibot.staff import install_staff
 from plaibot.store import StoreUnavailable
-from plaibot.text import detect_language
+from plaibot.text import Language, detect_language
 
 log = logging.getLogger(__name__)
 
 _CSS = """
 .gradio-container { max-width: 900px !important; margin: auto; }
 @media (max-width: 640px) { .gradio-container { padding: 4px !important; } }
+#plaibot-header { flex-grow: 0 !important; gap: 4px; padding: 16px 20px; border-radius: 14px;
+  border-bottom: 4px solid #f2a93b; background: linear-gradient(120deg, #06344f, #0b5d8a); }
+#plaibot-header .block, #plaibot-header .html-container { min-height: 0; padding: 0 !important;
+  border: 0; background: none; }
+#plaibot-header h1 { margin: 0; font-size: 30px; line-height: 1.2; color: #fff; }
+#plaibot-header h1 span { color: #ffd27a; }
+#plaibot-header p { margin: 0; color: #eaf4fa; font-size: 16px; }
+#plaibot-header ul { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0 0; padding: 0;
+  list-style: none; }
+#plaibot-header li { margin: 0; padding: 2px 12px; border: 1px solid #ffd27a; border-radius: 999px;
+  color: #fff; font-size: 13px; font-weight: 600; }
+#plaibot-chat .placeholder { flex: 0 0 auto; max-width: 620px; margin: auto auto 16px;
+  padding: 14px 18px; border-radius: 12px; background: var(--background-fill-secondary); }
+#plaibot-chat details { margin-top: 8px; }
+#plaibot-chat summary { cursor: pointer; font-weight: 600; }
+#plaibot-chat details blockquote { margin: 6px 0 !important; padding: 2px 10px;
+  border-left: 4px solid #0b5d8a; font-style: normal; }
 """
 
 
@@ -58,7 +76,21 @@ def format_answer(answer: Answer) -> str:
         link = f"[{title}]({target})" if target else title
         date = f" ({_escape(source.date)})" if source.date else ""
         lines.append(f"{source.number}. {link}{date}")
-    return "\n".join(lines)
+    passages = quoted_passages(answer)
+    return "\n".join([*lines, "", passages] if passages else lines)
+
+
+def quoted_passages(answer: Answer) -> str:
+    """The sources' quoted passages behind one toggle, numbered as cited. One HTML line: a
+    blank line would end the HTML block; the text is escaped and the page sanitises the rest."""
+    quotes = "".join(f"<blockquote><strong>[{s.number}]</strong> {_html_line(s.snippet)}"
+                     "</blockquote>" for s in answer.sources if s.snippet)
+    summary = t("passages", answer.language)
+    return f"<details><summary>{summary}</summary>{quotes}</details>" if quotes else ""
+
+
+def _html_line(text: str) -> str:
+    return html.escape(" ".join(text.split()))
 
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -107,7 +139,8 @@ def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | 
         yield t("error", detect_language(message or ""))
 
 
-_PAGE_STRINGS = ("title", "intro", "placeholder", "examples", "feedback_comment")
+_PAGE_STRINGS = ("title", "intro", "placeholder", "examples", "feedback_comment", "welcome",
+                 "tagline")
 
 
 def translations() -> gr.I18n:
@@ -158,7 +191,8 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
 
     feedback_options = ("Like", "Dislike") if feedback is not None else None
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=feedback_options,
-                         placeholder=i18n("intro"), elem_id="plaibot-chat")
+                         label="plaibot", show_label=False,
+                         placeholder=i18n("welcome"), elem_id="plaibot-chat")
     textbox = gr.Textbox(placeholder=i18n("placeholder"), show_label=False, lines=1,
                          max_lines=6, max_length=assistant.settings.max_question_chars,
                          elem_id="plaibot-question")
@@ -166,18 +200,77 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
         fn=respond,
         chatbot=chatbot,
         textbox=textbox,
-        examples=EXAMPLES["id"] + EXAMPLES["en"],
+        examples=EXAMPLES["id"],  # page.load swaps in the visitor's language (starter_questions)
         examples_label=i18n("examples"),
-        title="plaibot",
-        description=i18n("title"),
         api_name="chat",
         concurrency_limit=8,
         fill_height=True,
     )
-    if feedback is not None:
-        with chat:
-            add_feedback(chatbot, feedback, guard, metrics, i18n, answers)
     return chat
+
+
+def build_page(assistant: Assistant, guard: Guard | None = None, metrics: Metrics | None = None,
+               feedback: FeedbackStore | None = None,
+               conversations: ConversationStore | None = None,
+               stage: AnsweringStage | None = None) -> gr.Blocks:
+    """The public page: a header naming the ecosystem, the chat (`build_chat`, answering on
+    `stage`), feedback on answers, and starter questions in the visitor's language."""
+    i18n = translations()
+    answers = conversations or ConversationStore(assistant.settings.conversation_turns)
+    with gr.Blocks(title="plaibot", fill_height=True) as page:
+        page_header(i18n)
+        chat = build_chat(assistant, guard, metrics, feedback, answers, stage)
+        if feedback is not None:
+            add_feedback(chat.chatbot, feedback, guard, metrics, i18n, answers)
+        page.load(starter_questions, None, chat.chatbot, queue=False, api_visibility="private")
+    return page
+
+
+def page_header(i18n: gr.I18n) -> None:
+    """plaibot's name, what it answers about (translated) and the ecosystem it covers."""
+    names = "".join(f"<li>{name}</li>" for name in
+                    ("PL(AI)GROUND", "Hetero Space", "Ekraf", "Impala Network"))
+    with gr.Column(elem_id="plaibot-header"):
+        gr.HTML("<h1>pl<span>ai</span>bot</h1>")
+        gr.Markdown(i18n("tagline"))
+        gr.HTML(f"<ul>{names}</ul>")
+
+
+def page_theme() -> gr.themes.Base:
+    """The page's look: plaibot's blue (the widget's accent) with system fonts, which load
+    nothing from the network."""
+    system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
+    theme = gr.themes.Base(primary_hue="sky", secondary_hue="amber", neutral_hue="slate",
+                           radius_size="lg", font=system, font_mono=["ui-monospace", "monospace"])
+    # the default subdued grey (the footer) is 2.6:1 on white; WCAG AA needs 4.5:1
+    return theme.set(body_text_color_subdued="*neutral_600")
+
+
+# Gradio's chat examples are buttons in a role="list" without list items, which screen
+# readers and axe-core reject (aria-required-children, critical); they are a group instead.
+PAGE_HEAD = """<script>
+new MutationObserver(function () {
+  document.querySelectorAll('#plaibot-chat .examples[role=list]').forEach(function (el) {
+    el.setAttribute('role', 'group');
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
+</script>"""
+
+
+def visitor_language(request: gr.Request | None) -> Language:
+    """The first of Indonesian and English the browser asks for (Accept-Language), else English,
+    as the page's translated strings choose."""
+    header = (request.headers.get("accept-language", "") if request is not None else "").lower()
+    for part in header.split(","):
+        code = part.split(";")[0].strip()[:2]
+        if code in ("id", "en"):
+            return code
+    return "en"
+
+
+def starter_questions(request: gr.Request) -> dict:
+    """The empty chat's example questions in the visitor's language."""
+    return gr.update(examples=[{"text": q} for q in EXAMPLES[visitor_language(request)]])
 
 
 def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
@@ -277,12 +370,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
     install_staff(api, assistant, guard, api.state.feedback)  # before `/` takes every path
-    chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback,
+    page = build_page(assistant, guard, api.state.metrics, api.state.feedback,
                       api.state.conversations, api.state.stage)
     # The page uploads nothing (and `PageRoutes` closes the upload route); errors reach
     # visitors as a plain message, their details only the log.
-    return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS,
-                               max_file_size=0, show_error=False)
+    return gr.mount_gradio_app(api, page, path="/", i18n=translations(), css=_CSS,
+                               theme=page_theme(), head=PAGE_HEAD, max_file_size=0,
+                               show_error=False)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

@@ -1,6 +1,10 @@
 /*! plaibot chat widget: cited answers about Indonesia's AI and creative-economy ecosystem.
  * Embed: <script src="https://HOST/widget.js" data-lang="id" async></script>
- * API: window.plaibot.open() / close() / reset() / setLanguage("id"|"en")
+ * Options (data- attributes or plaibot.configure({...})): data-color="#rrggbb",
+ * data-position="bottom-right|bottom-left", data-theme="auto|light|dark", data-title,
+ * data-greeting, data-starters="Q1|Q2" (each also as -id / -en, e.g. data-greeting-en).
+ * Bad values keep the default and say why in the console.
+ * API: window.plaibot.open() / close() / reset() / setLanguage("id"|"en") / configure(options)
  * Finished answers get thumbs up/down and an optional comment (POST /api/feedback).
  * Self-contained: Shadow DOM, no dependencies, no globals besides window.plaibot.
  * All user and answer text is rendered with createElement + textContent only. */
@@ -40,7 +44,9 @@
       up: 'Membantu',
       down: 'Tidak membantu',
       note: 'Komentar (opsional)',
-      thanks: 'Terima kasih atas masukan Anda.'
+      thanks: 'Terima kasih atas masukan Anda.',
+      quote: 'Kutipan sumber',
+      starters: 'Contoh pertanyaan'
     },
     en: {
       open: 'Open plaibot chat',
@@ -63,65 +69,77 @@
       up: 'Helpful',
       down: 'Not helpful',
       note: 'Comment (optional)',
-      thanks: 'Thank you for your feedback.'
+      thanks: 'Thank you for your feedback.',
+      quote: 'Passage of source',
+      starters: 'Suggested questions'
     }
   };
 
+  // Colours are custom properties: a light and a dark palette here, the partner's accent
+  // (--accent, the text on it --ink, links --link) set by paint() after a contrast check.
   var CSS =
     ':host{all:initial!important;display:block!important;position:fixed!important;right:0!important;bottom:0!important;' +
     'width:0!important;height:0!important;margin:0!important;padding:0!important;border:0!important;overflow:visible!important;' +
     'visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important;z-index:2147483000!important}' +
+    '.plaibot-root{--bg:#fff;--log:#f4f7fa;--fg:#1f2933;--muted:#4a5663;--line:#d9e1e8;--edge:#8a97a5;--err:#b42318;--hi:#e3eef6;--ring:#1a73e8;--ph:#66727f;color-scheme:light}' +
+    '.plaibot-dark{--bg:#1c232b;--log:#12181e;--fg:#e6edf3;--muted:#a9b6c3;--line:#36424f;--edge:#7d8a98;--err:#ff9b92;--hi:#26384a;--ring:#8ab4f8;--ph:#9aa7b4;color-scheme:dark}' +
     '*{box-sizing:border-box;margin:0;padding:0;border:0;background:none;font:400 15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;' +
-    'color:#1f2933;letter-spacing:normal;word-spacing:normal;text-transform:none;text-decoration:none;text-indent:0;text-align:left;text-shadow:none;' +
+    'color:var(--fg);letter-spacing:normal;word-spacing:normal;text-transform:none;text-decoration:none;text-indent:0;text-align:left;text-shadow:none;' +
     'box-shadow:none;float:none;min-width:0;max-width:none;visibility:visible;opacity:1;-webkit-text-fill-color:currentColor}' +
     '[hidden]{display:none!important}' +
     'strong{font-weight:700}' +
     'button{cursor:pointer;border:2px solid transparent}' +
-    ':focus-visible{outline:3px solid #1a73e8;outline-offset:2px}' +
-    '.plaibot-launcher{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;background:#0b5d8a;display:flex;' +
+    ':focus-visible{outline:3px solid var(--ring);outline-offset:2px}' +
+    '.plaibot-launcher{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border-radius:50%;background:var(--accent);display:flex;' +
     'align-items:center;justify-content:center;box-shadow:0 4px 16px rgba(0,0,0,.28)}' +
-    '.plaibot-launcher:hover{background:#094a6e}' +
-    '.plaibot-launcher svg{display:block;width:28px;height:28px;fill:#fff}' +
+    '.plaibot-launcher svg{display:block;width:28px;height:28px;fill:var(--ink)}' +
+    '.plaibot-launcher:hover,.plaibot-head button:hover,.plaibot-send:hover{background-image:linear-gradient(var(--hover),var(--hover))}' +
     '.plaibot-panel{position:fixed;right:20px;bottom:90px;width:380px;height:560px;max-width:calc(100vw - 40px);max-height:calc(100vh - 110px);' +
-    'display:flex;flex-direction:column;background:#fff;border:1px solid #cfd8e1;border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.25)}' +
-    '.plaibot-head{display:flex;align-items:center;gap:6px;padding:10px 12px;background:#0b5d8a}' +
-    '.plaibot-title{display:block;flex:1;font-size:17px;font-weight:700;color:#fff}' +
-    '.plaibot-head button{display:block;padding:3px 9px;border:1px solid #cfe3ef;border-radius:6px;font-size:13px;color:#fff}' +
-    '.plaibot-head button:hover{background:#094a6e}' +
-    '.plaibot-head :focus-visible{outline-color:#fff}' +
-    '.plaibot-log{display:flex;flex:1;flex-direction:column;gap:10px;padding:12px;overflow-y:auto;background:#f4f7fa}' +
-    '.plaibot-empty{display:block;color:#4a5663;font-size:14px}' +
+    'display:flex;flex-direction:column;background:var(--bg);border:1px solid var(--line);border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.25)}' +
+    '.plaibot-left .plaibot-launcher,.plaibot-left .plaibot-panel{right:auto;left:20px}' +
+    '.plaibot-head{display:flex;align-items:center;gap:6px;padding:10px 12px;background:var(--accent)}' +
+    '.plaibot-head *{color:var(--ink)}' +
+    '.plaibot-title{display:block;flex:1;font-size:17px;font-weight:700}' +
+    '.plaibot-head button{display:block;padding:3px 9px;border:1px solid;border-radius:6px;font-size:13px}' +
+    '.plaibot-head :focus-visible{outline-color:var(--ink)}' +
+    '.plaibot-log{display:flex;flex:1;flex-direction:column;gap:10px;padding:12px;overflow-y:auto;background:var(--log)}' +
+    '.plaibot-empty{display:block;color:var(--muted);font-size:14px}' +
+    '.plaibot-starters{display:flex;flex-direction:column;align-items:flex-start;gap:6px}' +
+    '.plaibot-starters button{padding:6px 12px;border:1px solid var(--link);border-radius:16px;background:var(--bg);color:var(--link);font-size:14px;text-align:left}' +
+    '.plaibot-starters button:hover,.plaibot-cite:hover,.plaibot-cite[aria-expanded=true]{background:var(--hi)}' +
     '.plaibot-msg{display:block;max-width:88%;padding:8px 12px;border-radius:12px;overflow-wrap:anywhere}' +
-    '.plaibot-user{align-self:flex-end;background:#0b5d8a;color:#fff;white-space:pre-wrap}' +
-    '.plaibot-bot{align-self:flex-start;background:#fff;border:1px solid #d9e1e8}' +
-    '.plaibot-thinking{color:#4a5663;font-style:italic}' +
-    '.plaibot-error{display:block;color:#b42318}' +
+    '.plaibot-user{align-self:flex-end;background:var(--accent);color:var(--ink);white-space:pre-wrap}' +
+    '.plaibot-bot{align-self:flex-start;background:var(--bg);border:1px solid var(--line)}' +
+    '.plaibot-thinking{color:var(--muted);font-style:italic}' +
+    '.plaibot-error{display:block;color:var(--err)}' +
     '.plaibot-text+.plaibot-error{margin-top:6px}' +
-    '.plaibot-sources{display:block;margin-top:8px;padding-top:6px;border-top:1px solid #e1e7ed}' +
-    '.plaibot-sources p{display:block;font-size:13px;font-weight:700;color:#4a5663}' +
+    '.plaibot-cite{display:inline;padding:0 2px;border:0;border-radius:4px;color:var(--link);text-decoration:underline dotted}' +
+    '.plaibot-quote{display:block;margin-top:8px;padding:8px 10px;border-left:4px solid var(--link);border-radius:4px;background:var(--log)}' +
+    '.plaibot-quote blockquote{display:block;font-style:italic}' +
+    '.plaibot-quote figcaption{display:block;margin-top:4px}' +
+    '.plaibot-sources{display:block;margin-top:8px;padding-top:6px;border-top:1px solid var(--line)}' +
+    '.plaibot-sources p{display:block;font-size:13px;font-weight:700;color:var(--muted)}' +
     '.plaibot-sources ol{display:block;list-style:none}' +
-    '.plaibot-sources li{display:block;font-size:13px;margin-top:3px}' +
-    '.plaibot-sources li *{font-size:13px}' +
-    '.plaibot-sources a{color:#0b5d8a;text-decoration:underline;cursor:pointer}' +
-    '.plaibot-sources a:hover{color:#073f5e}' +
-    '.plaibot-note{color:#4a5663}' +
+    '.plaibot-sources li{display:block;margin-top:3px;font-size:13px}' +
+    '.plaibot-sources li *,.plaibot-quote figcaption *{font-size:13px}' +
+    '.plaibot-msg a{color:var(--link);text-decoration:underline;cursor:pointer}' +
+    '.plaibot-note{color:var(--muted)}' +
     '.plaibot-fb{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:8px}' +
-    '.plaibot-fb button{display:flex;align-items:center;justify-content:center;height:30px;min-width:30px;padding:0 8px;border:1px solid #cfd8e1;border-radius:6px;font-size:14px}' +
-    '.plaibot-fb button:hover,.plaibot-fb [aria-pressed=true]{background:#e3eef6;border-color:#0b5d8a}' +
-    '.plaibot-fb svg{display:block;width:16px;height:16px;fill:#0b5d8a}' +
+    '.plaibot-fb button{display:flex;align-items:center;justify-content:center;height:30px;min-width:30px;padding:0 8px;border:1px solid var(--line);border-radius:6px;font-size:14px}' +
+    '.plaibot-fb button:hover,.plaibot-fb [aria-pressed=true]{background:var(--hi);border-color:var(--link)}' +
+    '.plaibot-fb svg{display:block;width:16px;height:16px;fill:var(--link)}' +
     '.plaibot-down svg{transform:scaleY(-1)}' +
-    '.plaibot-fb p{flex-basis:100%;font-size:13px;color:#4a5663}' +
+    '.plaibot-fb p{flex-basis:100%;font-size:13px;color:var(--muted)}' +
     '.plaibot-fbrow{display:flex;flex-basis:100%;gap:6px}' +
-    '.plaibot-fb input{flex:1;min-width:0;height:32px;padding:4px 8px;border:1px solid #8a97a5;border-radius:6px;font-size:16px}' +
-    '.plaibot-form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid #d9e1e8;background:#fff}' +
+    '.plaibot-fb input{flex:1;min-width:0;height:32px;padding:4px 8px;border:1px solid var(--edge);border-radius:6px;background:var(--bg);font-size:16px}' +
+    '.plaibot-form{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid var(--line);background:var(--bg)}' +
     '.plaibot-input{display:block;flex:1;height:42px;min-height:42px;max-height:140px;padding:8px 10px;resize:none;overflow-y:auto;' +
-    'border:1px solid #8a97a5;border-radius:8px;background:#fff;font-size:16px;line-height:1.5}' +
-    '.plaibot-input::placeholder{color:#66727f;opacity:1;-webkit-text-fill-color:#66727f}' +
-    '.plaibot-send{display:block;height:42px;padding:0 14px;border-radius:8px;background:#0b5d8a;color:#fff;font-weight:700}' +
-    '.plaibot-send:hover{background:#094a6e}' +
+    'border:1px solid var(--edge);border-radius:8px;background:var(--bg);font-size:16px;line-height:1.5}' +
+    '.plaibot-input::placeholder{color:var(--ph);opacity:1;-webkit-text-fill-color:var(--ph)}' +
+    '.plaibot-send{display:block;height:42px;padding:0 14px;border-radius:8px;background:var(--accent);color:var(--ink);font-weight:700}' +
     '.plaibot-send:disabled{opacity:.55;cursor:default}' +
     '.plaibot-live{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}' +
-    '@media (max-width:639px){.plaibot-panel{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-width:none;max-height:none;border:0;border-radius:0}' +
+    '@media (max-width:639px){.plaibot-root .plaibot-panel{top:0;left:0;right:0;bottom:0;width:auto;height:auto;max-width:none;max-height:none;border:0;border-radius:0}' +
     '.plaibot-is-open .plaibot-launcher{display:none}}';
 
   /* ---- storage: sessionStorage, or a silent in-memory stand-in when it throws ---- */
@@ -144,6 +162,71 @@
   function norm(lang) {
     lang = String(lang || '').slice(0, 2).toLowerCase();
     return lang === 'id' || lang === 'en' ? lang : '';
+  }
+
+  /* ---- partner options: validated, a bad value keeps the default and says why ---- */
+  var ACCENT = '#0b5d8a';
+  var C = { color: ACCENT, position: 'bottom-right', theme: 'auto', title: {}, greeting: {}, starters: {} };
+  var CHOICES = { position: ['bottom-right', 'bottom-left'], theme: ['auto', 'light', 'dark'] };
+  var LIMITS = { title: 60, greeting: 400, starters: 200 };
+  var warned = {};
+
+  function warn(msg) {
+    if (!warned[msg] && window.console) console.warn('plaibot: ' + msg);
+    warned[msg] = 1;
+  }
+
+  function given(v) { return v != null && v !== ''; }
+
+  function configure(o) {
+    o = o && typeof o === 'object' ? o : {};
+    if (given(o.color)) {
+      var c = String(o.color).trim();
+      if (/^#([\da-f]{3}){1,2}$/i.test(c)) C.color = c.length === 4 ? c.replace(/\w/g, '$&$&') : c;
+      else warn('color "' + c + '" is not #rgb or #rrggbb; keeping ' + C.color);
+    }
+    ['position', 'theme'].forEach(function (k) {
+      if (!given(o[k])) return;
+      var v = String(o[k]).trim().toLowerCase();
+      v = v === 'left' || v === 'right' ? 'bottom-' + v : v;
+      if (CHOICES[k].indexOf(v) >= 0) C[k] = v;
+      else warn(k + ' "' + o[k] + '" is not one of ' + CHOICES[k].join(', ') + '; keeping ' + C[k]);
+    });
+    for (var k in LIMITS) if (given(o[k])) texts(k, o[k]);
+    paint();
+    applyLang();
+  }
+
+  // a text option: one value for both languages, or {id: ..., en: ...}; starters are a list
+  // (or one string split at "|"), at most four questions
+  function texts(key, v) {
+    var per = typeof v === 'object' && !Array.isArray(v) ? v : { all: v };
+    for (var lang in per) {
+      var x = per[lang];
+      if (!given(x)) continue;
+      if (lang !== 'all' && !norm(lang)) { warn(key + ': language "' + lang + '" is not id or en'); continue; }
+      lang = norm(lang) || lang;
+      var list = key === 'starters' ? (Array.isArray(x) ? x : String(x).split('|')) : [x];
+      list = list.map(function (q) { return String(q).trim(); }).filter(Boolean);
+      var ok = list.filter(function (q) { return q.length <= LIMITS[key]; }).slice(0, key === 'starters' ? 4 : 1);
+      if (ok.length < list.length) warn(key + ': at most ' + LIMITS[key] + ' characters' + (key === 'starters' ? ' and four questions' : '') + '; the rest is left out');
+      if (ok.length) C[key][lang] = key === 'starters' ? ok : ok[0];
+    }
+  }
+
+  function pick(key) { return C[key][state.lang] || C[key].all; }
+
+  // WCAG relative luminance and contrast ratio of #rrggbb colours
+  function lum(hex) {
+    var n = parseInt(hex.slice(1), 16);
+    return [[16, 0.2126], [8, 0.7152], [0, 0.0722]].reduce(function (sum, p) {
+      var c = (n >> p[0] & 255) / 255;
+      return sum + p[1] * (c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+    }, 0);
+  }
+  function contrast(a, b) {
+    var x = lum(a), y = lum(b);
+    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
   }
 
   var saved = load();
@@ -219,12 +302,33 @@
 
   function T() { return S[state.lang]; }
 
+  var scheme = window.matchMedia && matchMedia('(prefers-color-scheme: dark)');
+  if (scheme && scheme.addEventListener) scheme.addEventListener('change', paint);
+
+  // Text on the accent is white or black, whichever passes WCAG AA (4.5:1; one always does);
+  // links use the accent only where it passes against the panel, else the theme's own blue.
+  function paint() {
+    var dark = C.theme === 'dark' || (C.theme === 'auto' && !!scheme && scheme.matches);
+    var ink = contrast(C.color, '#ffffff') >= 4.5 ? '#ffffff' : '#000000';
+    var ratio = contrast(C.color, dark ? '#1c232b' : '#ffffff');
+    var link = ratio >= 4.5 ? C.color : dark ? '#8cc8ef' : ACCENT;
+    if (link !== C.color && C.color !== ACCENT) {
+      warn('color ' + C.color + ' has ' + ratio.toFixed(1) + ':1 contrast on the ' + (dark ? 'dark' : 'light') + ' panel; links use ' + link);
+    }
+    wrap.classList.toggle('plaibot-dark', dark);
+    wrap.classList.toggle('plaibot-left', C.position === 'bottom-left');
+    [['--accent', C.color], ['--ink', ink], ['--link', link],
+      ['--hover', ink === '#000000' ? 'rgba(255,255,255,.3)' : 'rgba(0,0,0,.2)']].forEach(function (v) {
+      wrap.style.setProperty(v[0], v[1]);
+    });
+  }
+
   function applyLang() {
     var t = T();
     wrap.lang = state.lang;
     launcher.setAttribute('aria-label', t.open);
     launcher.title = t.open;
-    title.textContent = t.title;
+    title.textContent = pick('title') || t.title;
     resetBtn.textContent = t.reset;
     closeBtn.textContent = t.close;
     resetBtn.setAttribute('aria-label', t.reset);
@@ -239,15 +343,62 @@
   /* ---- rendering (text only: createElement + textContent) ---- */
   var views = new WeakMap();
 
-  // tiny safe markdown: **bold** -> <strong>, line breaks -> <br>, everything else text
-  function md(el, text) {
+  // tiny safe markdown: **bold** -> <strong>, line breaks -> <br>, a citation [n] of a known
+  // source -> a button that shows its passage, everything else text
+  function md(el, text, m, refs) {
     text.replace(/\r\n?/g, '\n').split(/\*\*(?=\S)([\s\S]*?\S)\*\*/).forEach(function (part, i) {
       var target = i % 2 ? el.appendChild(h('strong')) : el;
       part.split('\n').forEach(function (line, j) {
         if (j) target.appendChild(h('br'));
-        if (line) target.appendChild(doc.createTextNode(line));
+        line.split(/(\[\d{1,3}\])/).forEach(function (bit, k) {
+          var s = k % 2 && refs[bit.slice(1, -1)];
+          if (s) target.appendChild(cite(m, s));
+          else if (bit) target.appendChild(doc.createTextNode(bit));
+        });
       });
     });
+  }
+
+  // [n]: toggles the passage of source n under the answer text, keeping the focus on [n]
+  function cite(m, s) {
+    var b = at(button('plaibot-cite'), {
+      'aria-expanded': String(m.show === s.n), 'aria-label': T().quote + ' [' + s.n + ']', title: s.label
+    });
+    b.textContent = '[' + s.n + ']';
+    b.addEventListener('click', function () {
+      var all = function () { return views.get(m).querySelectorAll('.plaibot-cite'); };
+      var i = [].indexOf.call(all(), b);
+      m.show = m.show === s.n ? 0 : s.n;
+      fill(m);
+      save();
+      if (all()[i]) all()[i].focus();
+    });
+    return b;
+  }
+
+  // title (a link when the address is http(s)), address if it is not one, and date
+  function describe(el, s) {
+    if (s.url) {
+      var a = el.appendChild(h('a', null, s.label || s.url));
+      a.href = s.url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+    } else {
+      el.appendChild(h('span', null, s.label));
+      if (s.address && s.address !== s.label) el.appendChild(h('span', 'plaibot-note', ' — ' + s.address));
+    }
+    if (s.date) el.appendChild(h('span', 'plaibot-note', ' (' + s.date + ')'));
+  }
+
+  function sourcesOf(m) {
+    return (Array.isArray(m.sources) ? m.sources : []).filter(function (s) { return s && typeof s === 'object'; })
+      .map(function (s, i) {
+        var address = s.address == null ? '' : String(s.address);
+        return {
+          n: s.number != null ? String(s.number) : String(i + 1), address: address, url: safeUrl(address),
+          label: String(s.title || address), date: s.date ? String(s.date) : '', snippet: s.snippet ? String(s.snippet) : ''
+        };
+      });
   }
 
   function safeUrl(address) {
@@ -269,30 +420,27 @@
     var t = T();
     el.textContent = '';
     if (m.role === 'user') { el.textContent = m.text; return; }
-    if (m.text) md(el.appendChild(h('div', 'plaibot-text')), m.text);
+    var list = sourcesOf(m);
+    var refs = {};
+    list.forEach(function (s) { refs[s.n] = s; });
+    if (m.text) md(el.appendChild(h('div', 'plaibot-text')), m.text, m, refs);
     else if (m.state === 'pending') el.appendChild(h('span', 'plaibot-thinking', t.thinking));
     if (m.state === 'error') el.appendChild(h('p', 'plaibot-error', errText(m.err || {})));
-    var list = Array.isArray(m.sources) ? m.sources.filter(function (s) { return s && typeof s === 'object'; }) : [];
+    var shown = refs[m.show];
+    if (shown) {
+      var fig = el.appendChild(at(h('figure', 'plaibot-quote'), { 'aria-label': t.quote + ' [' + shown.n + ']' }));
+      if (shown.snippet) fig.appendChild(h('blockquote', null, shown.snippet));
+      describe(fig.appendChild(h('figcaption')), shown);
+    }
     if (list.length) {
       var box = el.appendChild(h('div', 'plaibot-sources'));
       box.appendChild(h('p', null, t.sources));
       var ol = box.appendChild(at(h('ol'), { role: 'list' }));
-      list.forEach(function (s, i) {
+      list.forEach(function (s) {
         var li = ol.appendChild(h('li'));
-        var address = s.address == null ? '' : String(s.address);
-        var label = String(s.title || address);
-        var url = safeUrl(address);
-        li.appendChild(h('span', 'plaibot-num', '[' + (s.number != null ? s.number : i + 1) + '] '));
-        if (url) {
-          var a = li.appendChild(h('a', null, label || url));
-          a.href = url;
-          a.target = '_blank';
-          a.rel = 'noopener noreferrer';
-        } else {
-          li.appendChild(h('span', null, label));
-          if (address && address !== label) li.appendChild(h('span', 'plaibot-note', ' — ' + address));
-        }
-        if (s.date) li.appendChild(h('span', 'plaibot-note', ' (' + s.date + ')'));
+        li.appendChild(cite(m, s));
+        li.appendChild(doc.createTextNode(' '));
+        describe(li, s);
       });
     }
     if (m.state === 'done' && m.cid) feedback(m, el.appendChild(h('div', 'plaibot-fb')));
@@ -351,7 +499,15 @@
 
   function renderAll() {
     log.textContent = '';
-    if (!state.msgs.length) log.appendChild(h('p', 'plaibot-empty', T().hello));
+    if (!state.msgs.length) {
+      log.appendChild(h('p', 'plaibot-empty', pick('greeting') || T().hello));
+      var qs = pick('starters') || [];
+      var box = qs.length ? log.appendChild(at(h('div', 'plaibot-starters'), { role: 'group', 'aria-label': T().starters })) : null;
+      qs.forEach(function (q) {
+        box.appendChild(button()).textContent = q;
+        box.lastChild.addEventListener('click', function () { input.value = q; ask(); input.focus(); });
+      });
+    }
     state.msgs.forEach(function (m) { log.appendChild(build(m)); });
     log.scrollTop = log.scrollHeight;
   }
@@ -578,7 +734,13 @@
   input.addEventListener('input', grow);
   window.addEventListener('pagehide', save);
 
-  applyLang();
+  var lang3 = function (name) {
+    return { all: attr('data-' + name), id: attr('data-' + name + '-id'), en: attr('data-' + name + '-en') };
+  };
+  configure({
+    color: attr('data-color'), position: attr('data-position'), theme: attr('data-theme'),
+    title: lang3('title'), greeting: lang3('greeting'), starters: lang3('starters')
+  });
   if (state.open) open(false);
 
   function mount() { if (!host.parentNode) doc.body.appendChild(host); }
@@ -588,6 +750,7 @@
     open: function () { open(true); },
     close: function () { close(false); },
     reset: reset,
-    setLanguage: setLanguage
+    setLanguage: setLanguage,
+    configure: configure
   };
 })();
