@@ -189,8 +189,8 @@ def test_when_redis_and_postgresql_die_answers_flow_then_everything_resumes(
         assert "records database" in health["problem"]
         assert health["services"]["state"] != "ok" and health["services"]["records"] != "ok"
 
-        status, refused = first.vote(answer, "up", voter)
-        assert status == 503 and refused["error"]["code"] == "records_unavailable"
+        status, refused = first.vote(answer, "up", voter)  # its answer was kept in Redis
+        assert status == 503 and refused["error"]["code"] == "state_unavailable"
         exported = second.export()
         assert exported.returncode == 3 and "unavailable" in exported.stderr
     finally:

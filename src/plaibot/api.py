@@ -424,6 +424,12 @@ def open_records(settings: Settings) -> Records:
     return records
 
 
+def _state_problem(state: object) -> str | None:
+    """What is wrong with a shared state that can be away (Redis), else None."""
+    problem = getattr(state, "problem", None)
+    return problem() if callable(problem) else None
+
+
 def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics,
                      conversations: ConversationStore) -> None:
     """`POST /api/feedback`: a thumbs up or down on an answer, token-protected and
@@ -436,6 +442,11 @@ def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: 
         """Record a vote on an answer (a later vote on the same answer replaces it)."""
         site = guard.admit(request)
         question = conversations.answered(body.conversation_id, body.answer, site)
+        if question is None and _state_problem(guard.state):
+            # The answers given live in the shared state: while it is away, no vote can be
+            # checked, which is our outage, not the caller's mistake.
+            raise AccessDenied(503, "state_unavailable", "Votes cannot be checked right now; "
+                               "please try again in a moment.", retry_after=5)
         if question is None:
             raise AccessDenied(404, "answer_not_found",
                                "No such answer was given in this conversation.")
