@@ -107,8 +107,11 @@ class Assistant:
         standalone = self._answerer.standalone(question, earlier, language) if earlier else None
         if standalone:
             question, context = standalone, ""
+        self._ensure_index()
+        question = self.retriever.rewrite(question)
+        context = self.retriever.rewrite(context) if context else context
         query = f"{context} {question}" if context else question
-        hits = self.search(query)
+        hits = self.retriever.with_summary(question, self.search(query))
         return question, hits, language, context, self._sentence_similarities(query, hits)
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
