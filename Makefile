@@ -11,9 +11,10 @@ PORT    ?= 7860
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# torch first, pinned: the CPU build on this disk; an unpinned torch pulls CUDA.
+	# torch first, pinned: the CPU build on this disk; an unpinned torch pulls CUDA. The
+	# default embedder needs no torch; the tests also run the sentence-transformers one.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,scale,sentence-transformers]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,7 +22,7 @@ install: $(STAMP)
 # The chat-model extras, and a real model server for the tests. llama.cpp is compiled for
 # any x86-64 (the native build crashes on the test model here); pip caches the wheel.
 $(LLM_STAMP): $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[test,llm,llm-server]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install -q -e '.[test,scale,sentence-transformers,llm,llm-server]'
 	touch $(LLM_STAMP)
 
 install-llm: $(LLM_STAMP)
@@ -47,7 +48,8 @@ widget-size: install
 bench: install widget-size
 	$(BIN)/python benchmarks/run.py
 
-# Mixed chat, streaming and re-indexing traffic on loopback; SOAK_MINUTES=10 by default.
+# Mixed chat, streaming, feedback and re-indexing traffic on loopback; SOAK_MINUTES=10 by
+# default; SOAK_HOSTS=2 for two hosts sharing Chroma, Redis and PostgreSQL servers.
 soak: install
 	$(BIN)/python benchmarks/soak.py
 

@@ -1,9 +1,12 @@
 """`make soak`: mixed traffic against a live server for a bounded time, on loopback.
 
-Clients ask questions (JSON and streamed), follow up in conversations and check health,
-while another process re-indexes a changing document every `--reindex-every` seconds.
-Prints one row per minute (requests, errors, latency, server memory) and a verdict:
-zero errors and memory growth under 10% after the first minute.
+Clients ask questions (JSON and streamed), follow up in conversations, vote on answers and
+check health, while another process re-indexes a changing document every `--reindex-every`
+seconds. With `--hosts 2` (SOAK_HOSTS=2) there are two `plaibot serve` processes sharing a
+Chroma server, Redis and PostgreSQL (all started here, on loopback, and removed after),
+and each client sends its requests to the hosts in turn, as a round-robin balancer would.
+Prints one row per minute (requests, errors, latency, memory per host) and a verdict:
+zero errors and memory growth under 10% after the first minute, on every host.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +36,7 @@ class Minute:
     errors: int = 0
     latencies: list[float] = field(default_factory=list)
     reindexes: int = 0
-    rss_mb: float = 0.0
+    rss_mb: dict[int, float] = field(default_factory=dict)  # per host, the most seen
 
 
 def rss_mb(pid: int) -> float:
@@ -54,30 +60,44 @@ def _children(pid: int) -> list[int]:
     return [int(c) for c in found]
 
 
-async def client_loop(base: str, asked: list[str], minutes: list[Minute], began: float,
+# The partner site every client's token is for (allowed on every host).
+PARTNER = "https://partner.example"
+
+
+async def client_loop(bases: list[str], asked: list[str], minutes: list[Minute], began: float,
                       stop: float, seed: int) -> None:
     import httpx
 
     rng = random.Random(seed)
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        token = (await client.post("/api/session", headers={"Origin": base})).json()["token"]
-        headers = {"Origin": base, "Authorization": f"Bearer {token}"}
-        conversation = None
+    async with httpx.AsyncClient(timeout=60) as client:
+        token = (await client.post(f"{bases[seed % len(bases)]}/api/session",
+                                   headers={"Origin": PARTNER})).json()["token"]
+        headers = {"Origin": PARTNER, "Authorization": f"Bearer {token}"}
+        conversation, answered, turn = None, None, seed
         while time.perf_counter() < stop:
             minute = minutes[min(int((time.perf_counter() - began) // 60), len(minutes) - 1)]
+            turn += 1
+            base = bases[turn % len(bases)]
             kind = rng.random()
             started = time.perf_counter()
             try:
                 if kind < 0.1:
-                    ok = (await client.get("/api/health")).status_code == 200
+                    ok = (await client.get(f"{base}/api/health")).status_code == 200
                 elif kind < 0.45:
-                    ok, conversation = await streamed(client, headers, rng.choice(asked), conversation)
+                    ok, conversation = await streamed(client, base, headers, rng.choice(asked),
+                                                      conversation)
+                elif kind < 0.5 and answered:
+                    vote = {"conversation_id": answered["conversation_id"],
+                            "answer": answered["text"], "rating": rng.choice(["up", "down"])}
+                    reply = await client.post(f"{base}/api/feedback", json=vote, headers=headers)
+                    ok = reply.status_code == 201
                 else:
                     body = {"question": rng.choice(asked + ["kapan dibuka?", "where is it?"])}
                     if conversation and rng.random() < 0.5:
                         body["conversation_id"] = conversation
-                    reply = await client.post("/api/chat", json=body, headers=headers)
+                    reply = await client.post(f"{base}/api/chat", json=body, headers=headers)
                     ok = reply.status_code == 200 and bool(reply.json()["text"])
+                    answered = reply.json() if ok else None
                     conversation = reply.json().get("conversation_id") if ok else None
             except (httpx.HTTPError, ValueError, KeyError):
                 ok = False
@@ -86,11 +106,12 @@ async def client_loop(base: str, asked: list[str], minutes: list[Minute], began:
             minute.latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def streamed(client, headers: dict, question: str, conversation: str | None):
+async def streamed(client, base: str, headers: dict, question: str, conversation: str | None):
     body = {"question": question, "conversation_id": conversation}
     events: list[str] = []
     done: dict = {}
-    async with client.stream("POST", "/api/chat/stream", json=body, headers=headers) as reply:
+    async with client.stream("POST", f"{base}/api/chat/stream", json=body,
+                             headers=headers) as reply:
         if reply.status_code != 200:
             return False, None
         event = ""
@@ -121,21 +142,58 @@ def reindex_loop(knowledge: Path, index_dir: str, minutes: list[Minute], began: 
         minute.errors += result.returncode != 0
 
 
-async def soak(base: str, asked: list[str], clients: int, minutes: list[Minute], seconds: float,
-               server_pid: int, knowledge: Path, index_dir: str, reindex_every: float) -> None:
+async def soak(bases: list[str], asked: list[str], clients: int, minutes: list[Minute],
+               seconds: float, server_pids: list[int], knowledge: Path, index_dir: str,
+               reindex_every: float) -> None:
     began = time.perf_counter()
     stop = began + seconds
 
     async def sample_memory() -> None:
         while time.perf_counter() < stop:
             minute = minutes[min(int((time.perf_counter() - began) // 60), len(minutes) - 1)]
-            minute.rss_mb = max(minute.rss_mb, rss_mb(server_pid))
+            for host, pid in enumerate(server_pids, 1):
+                minute.rss_mb[host] = max(minute.rss_mb.get(host, 0.0), rss_mb(pid))
             await asyncio.sleep(2)
 
     reindexing = asyncio.to_thread(reindex_loop, knowledge, index_dir, minutes, began, stop,
                                    reindex_every)
     await asyncio.gather(sample_memory(), reindexing,
-                         *(client_loop(base, asked, minutes, began, stop, n) for n in range(clients)))
+                         *(client_loop(bases, asked, minutes, began, stop, n)
+                           for n in range(clients)))
+
+
+@contextmanager
+def shared_services(scratch: Path, hosts: int) -> Iterator[None]:
+    """For several hosts, what they share: a Chroma server, Redis and PostgreSQL (the
+    tests' own throwaway servers), and one token key, set in this process's environment
+    for the hosts and the re-indexer it starts."""
+    os.environ["PLAIBOT_ALLOWED_ORIGINS"] = PARTNER
+    if hosts == 1:
+        yield
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.services import PostgresServer, RedisServer
+    from tests.test_scale_out import ChromaServer
+
+    chroma, redis, postgres = ChromaServer(scratch / "chroma"), RedisServer(), PostgresServer()
+    try:
+        chroma.start()
+        redis.start()
+        postgres.start()
+        os.environ.update(PLAIBOT_CHROMA_URL=chroma.url, PLAIBOT_REDIS_URL=redis.url(),
+                          PLAIBOT_DATABASE_URL=postgres.create_database("soak"),
+                          PLAIBOT_TOKEN_SECRET=secrets.token_urlsafe(32))
+        yield
+    finally:
+        chroma.stop()
+        redis.remove()
+        postgres.remove()
+
+
+def memory_growth(minutes: list[Minute], host: int) -> float:
+    """How much more memory `host` used at its most than in the first minute."""
+    baseline = minutes[0].rss_mb.get(host) or 1.0
+    return (max(m.rss_mb.get(host, 0.0) for m in minutes) - baseline) / baseline
 
 
 def main() -> None:
@@ -143,36 +201,44 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MINUTES", 10)))
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--reindex-every", type=float, default=30.0)
+    parser.add_argument("--hosts", type=int, default=int(os.environ.get("SOAK_HOSTS", 1)),
+                        help="plaibot serve processes; two or more share Chroma, Redis and "
+                        "PostgreSQL servers started for the run")
     args = parser.parse_args()
     asked = questions(80)
     minutes = [Minute() for _ in range(max(1, int(args.minutes + 0.999)))]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as scratch:
+    servers: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory() as scratch, shared_services(Path(scratch), args.hosts):
         knowledge = Path(scratch) / "knowledge"
         shutil.copytree(ROOT / "knowledge", knowledge)
-        index_dir = str(Path(scratch) / "index")
-        server = start_server(index_dir, port, knowledge)
+        bases = []
         try:
-            asyncio.run(first_answer(base, time.perf_counter() + 600))
-            asyncio.run(soak(base, asked, args.clients, minutes, args.minutes * 60, server.pid,
-                             knowledge, index_dir, args.reindex_every))
+            for host in range(args.hosts):  # one after another: the first one indexes
+                port = free_port()
+                bases.append(f"http://127.0.0.1:{port}")
+                servers.append(start_server(str(Path(scratch) / f"index{host}"), port, knowledge))
+                asyncio.run(first_answer(bases[-1], time.perf_counter() + 600))
+            asyncio.run(soak(bases, asked, args.clients, minutes, args.minutes * 60,
+                             [s.pid for s in servers], knowledge, str(Path(scratch) / "index0"),
+                             args.reindex_every))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
     rows = [{"minute": n + 1, "requests": m.requests, "errors": m.errors,
-             "reindexes": m.reindexes, **percentiles(m.latencies), "server_rss_mb": m.rss_mb}
+             "reindexes": m.reindexes, **percentiles(m.latencies),
+             **{f"host{h}_rss_mb": m.rss_mb.get(h, 0.0) for h in range(1, args.hosts + 1)}}
             for n, m in enumerate(minutes)]
     errors = sum(m.errors for m in minutes)
-    baseline = minutes[0].rss_mb or 1.0
-    growth = (max(m.rss_mb for m in minutes) - baseline) / baseline
+    growth = max(memory_growth(minutes, host) for host in range(1, args.hosts + 1))
     print(table(rows))
     verdict = "PASS" if errors == 0 and growth < 0.10 else "FAIL"
-    print(f"\n{verdict}: {sum(m.requests for m in minutes)} requests, {errors} errors, "
-          f"memory growth after minute 1: {growth:+.1%}")
+    print(f"\n{verdict}: {args.hosts} host(s), {sum(m.requests for m in minutes)} requests, "
+          f"{errors} errors, memory growth after minute 1 (the most of any host): {growth:+.1%}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "soak.json").write_text(json.dumps(
-        {"minutes": rows, "errors": errors, "memory_growth": round(growth, 4), "verdict": verdict},
+        {"hosts": args.hosts, "minutes": rows, "errors": errors,
+         "memory_growth": round(growth, 4), "verdict": verdict},
         indent=2))
     sys.exit(0 if verdict == "PASS" else 1)
 

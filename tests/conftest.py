@@ -38,6 +38,11 @@ def assistant(knowledge_settings: Settings) -> Assistant:
     assert report.ok, report.failed
     return assistant
 
+# The live server's staff console password (a test value) and its stored hash.
+STAFF_PASSWORD = "plaibot-staff-test-password"
+STAFF_HASH = ("scrypt$16384$8$1$oypjkxvNqH4Ll9F8VHNo8A==$"
+              "DFLLuM8go4nC5UH/U/cKYdqJfnnkv+N0hRyC59ArfV4=")
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking", "--disable-component-update",
@@ -83,7 +88,8 @@ def live_server(tmp_path_factory, partner_port, live_files):
     env = {**os.environ, "PLAIBOT_INDEX_DIR": str(tmp_path_factory.mktemp("web-index")),
            "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE), "GRADIO_ANALYTICS_ENABLED": "False",
            "PLAIBOT_ALLOWED_ORIGINS": f"http://127.0.0.1:{partner_port}",
-           "PLAIBOT_FEEDBACK_PATH": str(live_files["feedback"])}
+           "PLAIBOT_FEEDBACK_PATH": str(live_files["feedback"]),
+           "PLAIBOT_STAFF_PASSWORD": STAFF_HASH}
     # The log goes to a file: a pipe nobody reads fills up and then blocks the server.
     log = live_files["log"].open("wb")
     process = subprocess.Popen(

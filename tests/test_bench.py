@@ -17,8 +17,12 @@ def test_benchmark_runs_and_reports_every_section(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "## Answer latency in-process" in run.stdout and "plain LangChain chain" in run.stdout
     results = json.loads(out.read_text())
-    assert results["in_process"]["plaibot"]["p50"] > 0
+    models = ["multilingual-e5-small", "all-MiniLM-L6-v2"]  # side by side in every section
+    assert all(results["in_process"][f"plaibot {m}"]["p50"] > 0 for m in models)
+    assert all(results["http"]["cold_start_s"][m] > 0 for m in models)
     assert [level["clients"] for level in results["http"]["levels"]] == [1, 4]
     assert all(level["error_rate"] == 0 for level in results["http"]["levels"])
-    assert [row["corpus"] for row in results["indexing"]] == ["1x", "2x"]
-    assert results["indexing"][1]["chunks"] == 2 * results["indexing"][0]["chunks"]
+    indexing = results["indexing"]
+    assert [(row["embedder"].split(":")[0], row["corpus"]) for row in indexing] == [
+        (m, size) for m in models for size in ("1x", "2x")]
+    assert all(indexing[n + 1]["chunks"] == 2 * indexing[n]["chunks"] for n in (0, 2))

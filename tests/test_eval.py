@@ -1,36 +1,61 @@
 """Retrieval and refusal on the shared tuning sets (skipped when ../shared/eval is absent)."""
 
 import json
+from functools import cache
 
 import pytest
 
 from plaibot import Settings
-from plaibot.evaluate import EvalFileError, evaluate, load_squad, passage_assistant
+from plaibot.evaluate import EvalFileError, EvalSet, evaluate, load_squad, passage_assistant
 from tests.conftest import SHARED_EVAL
 
 needs_shared = pytest.mark.skipif(not SHARED_EVAL.exists(), reason="../shared/eval is absent")
 
 
-def recall_by_weight(path, weights):
-    eval_set = load_squad(path)
-    eval_set.questions = [q for q in eval_set.questions if not q.impossible]
-    assistant = passage_assistant(eval_set, Settings())
+@cache
+def over_own_passages(name):
+    """An assistant over the set's passages (built once: embedding them takes minutes)."""
+    eval_set = load_squad(SHARED_EVAL / name)
+    return passage_assistant(eval_set, Settings()), eval_set
+
+
+def results_by_weight(name, weights):
+    assistant, eval_set = over_own_passages(name)
+    answerable = EvalSet(eval_set.passages, [q for q in eval_set.questions if not q.impossible])
     results = {}
-    for weight in weights:
-        assistant.retriever.keyword_weight = weight
-        results[weight] = evaluate(assistant, eval_set, str(weight)).recall_at_5
+    try:
+        for weight in weights:
+            assistant.retriever.keyword_weight = weight
+            results[weight] = evaluate(assistant, answerable, str(weight))
+    finally:
+        assistant.retriever.keyword_weight = None
     return results
 
 
 @needs_shared
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "target"), [("idk_mrc_valid.json", 0.97),
-                                              ("xquad_en_dev.json", 0.99)])
-def test_hybrid_recall_beats_bm25_alone(name, target):
-    hybrid = Settings().keyword_weight
-    recall = recall_by_weight(SHARED_EVAL / name, [hybrid, 1.0])
-    assert recall[hybrid] >= target
-    assert recall[hybrid] > recall[1.0]
+@pytest.mark.parametrize(("name", "recall5", "mrr"), [("idk_mrc_valid.json", 0.985, 0.94),
+                                                      ("xquad_en_dev.json", 0.995, 0.94)])
+def test_hybrid_retrieval_beats_bm25_and_dense_alone(name, recall5, mrr):
+    # Measured 2026-12-01 with multilingual-e5-small: IDK-MRC recall@5 0.992, MRR 0.984
+    # (BM25 0.961 / 0.912, dense 0.990 / 0.977); XQuAD 1.000 / 0.987 (0.986 / 0.961,
+    # 0.997 / 0.968).
+    results = results_by_weight(name, [None, 1.0, 0.0])
+    hybrid = results[None]
+    assert hybrid.recall_at_5 >= recall5 and hybrid.mrr >= mrr
+    for alone in (results[1.0], results[0.0]):
+        assert hybrid.recall_at_5 >= alone.recall_at_5 and hybrid.mrr > alone.mrr
+
+
+@needs_shared
+@pytest.mark.slow
+def test_idk_mrc_unanswerable_questions_are_refused_against_their_own_passages():
+    # With MiniLM: 18% of the unanswerable refused, 8% of the answerable. Measured with
+    # multilingual-e5-small on 2026-12-01: 22% and 6.5%.
+    assistant, eval_set = over_own_passages("idk_mrc_valid.json")
+    result = evaluate(assistant, eval_set, "idk-mrc")
+    assert result.refusal_rate_unanswerable > 0.18
+    assert result.refusal_rate_answerable <= 0.08
 
 
 @needs_shared
@@ -40,7 +65,7 @@ def test_tuning_questions_are_refused_against_the_ecosystem(assistant, name):
     eval_set = load_squad(SHARED_EVAL / name)
     eval_set.questions = eval_set.questions[::4]
     result = evaluate(assistant, eval_set, name, against_knowledge=True)
-    assert result.refusal_rate_unanswerable >= 0.95
+    assert result.refusal_rate_unanswerable >= 0.98
 
 
 def test_both_squad_layouts_load(tmp_path):

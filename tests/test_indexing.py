@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from langchain_core.documents import Document
 
-from plaibot.embeddings import default_embeddings, native_bfloat16, resolve_precision, unit
+from plaibot.embeddings import (
+    MINILM_MODEL,
+    Embedder,
+    default_embeddings,
+    embeddings_for,
+    native_bfloat16,
+    resolve_precision,
+)
 from plaibot.indexing import index_paths
 from plaibot.store import ChunkStore
 
@@ -88,7 +95,17 @@ def test_auto_precision_follows_the_cpu(tmp_path):
         resolve_precision("int4")
 
 
-def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path):
+# Loaded when a test asks (loading MiniLM means loading PyTorch).
+EMBEDDERS = {"e5": default_embeddings, "minilm": lambda: embeddings_for(MINILM_MODEL),
+             "minilm-float32": lambda: embeddings_for(MINILM_MODEL, "float32"),
+             "minilm-bfloat16": lambda: embeddings_for(MINILM_MODEL, "bfloat16")}
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    # An index built by MiniLM (plaibot's embedder until 2026-12) is re-embedded with e5.
+    ("minilm-float32", "e5"), ("minilm-float32", "minilm-bfloat16")])
+def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path, before, after):
+    before, after = EMBEDDERS[before](), EMBEDDERS[after]()
     def vectors(store):
         (chunk,), matrix = store.snapshot()
         return matrix[0], store.sentence_vectors([chunk.id])[chunk.id]
@@ -98,32 +115,47 @@ def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path):
                        metadata={"title": "Impala", "heading": "Impala > Sejarah"})
         store.add_files([("impala.md", "0" * 64, [doc])])
 
-    old = ChunkStore.persistent(tmp_path, "swap", default_embeddings("float32"))
+    old = ChunkStore.persistent(tmp_path, "swap", before)
     add(old)
     old_chunk, old_sentences = vectors(old)
     assert old_sentences.shape == (2, 384)
 
-    reopened = ChunkStore.persistent(tmp_path, "swap", default_embeddings("bfloat16"))
-    fresh = ChunkStore.in_memory(f"test-{uuid.uuid4().hex[:8]}", default_embeddings("bfloat16"))
+    reopened = ChunkStore.persistent(tmp_path, "swap", after)
+    fresh = ChunkStore.in_memory(f"test-{uuid.uuid4().hex[:8]}", after)
     add(fresh)
-    assert reopened.vectorstore._collection.metadata["embedder"] == "all-MiniLM-L6-v2:bfloat16"
-    for got, want, before in zip(vectors(reopened), vectors(fresh), (old_chunk, old_sentences)):
+    assert reopened.vectorstore._collection.metadata["embedder"] == after.fingerprint
+    for got, want, earlier in zip(vectors(reopened), vectors(fresh), (old_chunk, old_sentences)):
         assert np.allclose(got, want, atol=1e-6)
-        assert not np.allclose(got, before, atol=1e-5)
+        assert not np.allclose(got, earlier, atol=1e-5)
 
 
-def test_chunk_and_sentence_vectors_are_their_texts_embeddings():
-    embeddings = default_embeddings()
+@pytest.mark.parametrize("name", ["e5", "minilm"])
+def test_chunk_and_sentence_vectors_are_their_texts_embeddings(name):
+    embeddings = EMBEDDERS[name]()
+    assert isinstance(embeddings, Embedder)
     store = ChunkStore.in_memory(f"test-{uuid.uuid4().hex[:8]}", embeddings)
     text = "Impala > Sejarah\n\nImpala Space dibuka 2016. Ada di Bandung. [^a]"
     doc = Document(page_content=text, metadata={"title": "Impala", "heading": "Impala > Sejarah"})
     (chunk_id,) = store.add_files([("impala.md", "0" * 64, [doc])])
-    sentences = embeddings.embed_array(["Impala Space dibuka 2016.", "Ada di Bandung."])
-    assert np.allclose(store.snapshot()[1][0], embeddings.embed_array([text])[0], atol=1e-2)
+    sentences = embeddings.embed_passages(["Impala Space dibuka 2016.", "Ada di Bandung."])
+    assert np.allclose(store.snapshot()[1][0], embeddings.embed_passages([text])[0], atol=1e-2)
     assert np.allclose(store.sentence_vectors([chunk_id])[chunk_id], sentences, atol=1e-2)
-    # A text's embedding is its token vectors' sum scaled to length 1.
-    assert np.allclose(embeddings.embed_query("Ada di Bandung."),
-                       unit(embeddings.token_sums(["Ada di Bandung."])[0]), atol=1e-6)
+    assert np.allclose(np.linalg.norm(sentences, axis=1), 1.0, atol=1e-5)
+    # Source markers are not part of what is embedded.
+    assert np.allclose(embeddings.embed_passages([text])[0],
+                       embeddings.embed_passages([text.replace("[^a]", "")])[0], atol=1e-6)
+
+
+def test_e5_embeds_questions_and_passages_differently():
+    # e5 was trained with "query: " and "passage: " prefixes: the same text differs by role,
+    # and a question is nearer its answer than an unrelated passage, across languages.
+    e5 = default_embeddings()
+    question = np.asarray(e5.embed_query("Kapan Impala Space dibuka?"))
+    as_passage = e5.embed_passages(["Kapan Impala Space dibuka?"])[0]
+    assert not np.allclose(question, as_passage, atol=1e-3)
+    answer, unrelated = e5.embed_passages(["Impala Space opened in 2016 in Bandung.",
+                                           "The recipe needs two eggs and some flour."])
+    assert question @ answer > question @ unrelated + 0.05
 
 
 def test_files_are_embedded_together_and_reported_each(tmp_path, monkeypatch):
@@ -135,8 +167,8 @@ def test_files_are_embedded_together_and_reported_each(tmp_path, monkeypatch):
     (tmp_path / "bad.md").write_bytes(b"\x00\x01binary\x00" * 50)
     store = make_store()
     calls = []
-    original = store.embeddings.token_sums
-    monkeypatch.setattr(store.embeddings, "token_sums",
+    original = store.embeddings.embed_passages
+    monkeypatch.setattr(store.embeddings, "embed_passages",
                         lambda texts: calls.append(len(texts)) or original(texts))
     done = []
     report = index_paths(store, [tmp_path], chunk_size=400, chunk_overlap=50,

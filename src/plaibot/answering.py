@@ -109,6 +109,7 @@ class ExtractiveAnswerer:
         runner_up: float = 0.7,
         language_bonus: float = 0.5,
         dense_weight: float = 0.75,
+        confidence_weights: tuple[float, float, float] = (0.25, 0.2, 0.55),
     ) -> None:
         self.term_weight = term_weight
         self.min_confidence = min_confidence
@@ -117,6 +118,9 @@ class ExtractiveAnswerer:
         self.runner_up = runner_up  # share of the best score another sentence needs
         self.language_bonus = language_bonus
         self.dense_weight = dense_weight  # paraphrases the stemmers cannot match
+        # (passage coverage, sentence coverage, passage similarity): fitted per embedder,
+        # see plaibot.embeddings.Calibration.
+        self.confidence_weights = confidence_weights
 
     def answer(
         self, question: str, hits: Sequence[ScoredChunk], language: Language,
@@ -145,7 +149,7 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
-        chosen = self._choose(sentences, kind)
+        chosen = self._choose(sentences, kind, question)
         unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)), None)
         if unknown and unknown.coverage >= max(c.coverage for c in chosen):
             # The documents say they do not know: a refusal, with their own words as reason.
@@ -218,14 +222,15 @@ class ExtractiveAnswerer:
     def _weights(self, terms: list[str]) -> dict[str, float]:
         return {term: self.term_weight(term) for term in terms}
 
-    @staticmethod
-    def _confidence(best: _Sentence) -> float:
+    def _confidence(self, best: _Sentence) -> float:
         # Weights fitted on the golden set against the tuning sets' questions (out of
         # scope here): dense similarity separates them best, coverage guards paraphrase.
-        return (0.25 * best.passage_coverage + 0.2 * best.coverage
-                + 0.55 * max(best.chunk.dense, 0.0))
+        passage, sentence, dense = self.confidence_weights
+        return (passage * best.passage_coverage + sentence * best.coverage
+                + dense * max(best.chunk.dense, 0.0))
 
-    def _choose(self, ranked: list[_Sentence], kind: QuestionKind) -> list[_Sentence]:
+    def _choose(self, ranked: list[_Sentence], kind: QuestionKind,
+                question: str = "") -> list[_Sentence]:
         """The best sentence (with the one after it when that one holds what was asked),
         plus close runners-up that say something new."""
         best = ranked[0]
@@ -240,7 +245,7 @@ class ExtractiveAnswerer:
                 continue  # what the documents do not know answers only a question about that
             if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
-        return _fact_first(_with_disagreements(chosen, ranked), kind)
+        return _fact_first(_with_disagreements(chosen, ranked, question), kind)
 
 
 @dataclass(frozen=True)
@@ -318,7 +323,8 @@ def _repeats(sentence: str, earlier: str) -> bool:
 _FIGURE = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.,]*")
 
 
-def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence]) -> list[_Sentence]:
+def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence],
+                        question: str = "") -> list[_Sentence]:
     """Where sources disagree about what was chosen, give every side with its source.
 
     A chosen sentence inside a paragraph that announces a disagreement brings the whole
@@ -330,7 +336,9 @@ def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence]) -> lis
         group = paragraph if _disputed(paragraph) else [sentence]
         out += [s for s in group[:5] if not any(s.text == o.text for o in out)]
     if len(out) == len(chosen):
-        figures = {w for s in chosen for w in words(s.text) if _FIGURE.fullmatch(w)}
+        # A figure the question itself names ("Season 3") says nothing about a claim.
+        figures = {w for s in chosen for w in words(s.text) if _FIGURE.fullmatch(w)} - set(
+            words(question))
         for candidate in ranked:
             if candidate.coverage < 0.5 * chosen[0].coverage:
                 continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -27,11 +28,13 @@ from plaibot.config import Settings
 from plaibot.conversation import ConversationStore
 from plaibot.feedback import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, Feedback, FeedbackStore
 from plaibot.generation import AnswerEvent, Replace, Token
+from plaibot.health import Service
 from plaibot.i18n import t
 from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
-from plaibot.state import open_state
+from plaibot.records import Records, RecordsUnavailable
+from plaibot.state import FallbackState, open_state
 from plaibot.store import StoreUnavailable
 from plaibot.text import Language, clean_text, detect_language
 
@@ -90,7 +93,7 @@ class Guard:
         self.origins = {normalise_origin(o) for o in settings.allowed_origins}
         secret = settings.token_secret.get_secret_value() if settings.token_secret else None
         self.tokens = TokenSigner.with_secret(secret, settings.token_ttl_seconds)
-        self.state = open_state(settings.state_path)
+        self.state = open_state(settings.state_path, settings.redis_url)
         window = settings.rate_window_seconds
         self.per_ip = RateLimiter(settings.rate_limit_per_ip, window, self.state)
         self.per_token = RateLimiter(settings.rate_limit_per_token, window, self.state)
@@ -203,7 +206,8 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     guard = Guard(settings)
     conversations = ConversationStore(settings.conversation_turns, guard.state)
     metrics = app.state.metrics = Metrics(log_conversations=settings.log_conversations)
-    app.state.feedback = FeedbackStore(settings.feedback_file)
+    records = open_records(settings)
+    app.state.feedback = FeedbackStore(records)
 
     def admit(request: Request, body: ChatRequest) -> list[str]:
         """Check the caller and the question; the conversation's earlier questions."""
@@ -241,8 +245,10 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     def chat_stream(request: Request, body: ChatRequest) -> StreamingResponse:
         """The answer as server-sent events: `token`… (`replace`) `sources` `done` (or `error`)."""
         events = assistant.stream(body.question, admit(request, body))
-        language = detect_language(body.question)
-        return StreamingResponse(stream_events(events, lambda a: finish(body, a), language),
+        language, started = detect_language(body.question), time.perf_counter()
+        counted = lambda a: finish(body, metrics.answer(  # noqa: E731
+            "api", body.question, lambda: a, started=started))
+        return StreamingResponse(stream_events(events, counted, language),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -265,6 +271,12 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         log.error("store unavailable: %s", error)
         return _error(503, "store_unavailable",
                       "The document index is unavailable; try again shortly.", retry_after=5)
+
+    @app.exception_handler(RecordsUnavailable)
+    async def records_down(_: Request, error: RecordsUnavailable) -> JSONResponse:
+        log.error("records unavailable: %s", error)
+        return _error(503, "records_unavailable",
+                      "Feedback cannot be saved right now; try again shortly.", retry_after=10)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
@@ -302,8 +314,22 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
-    install_operations(app, assistant, metrics)  # last: its request log wraps everything
+    services: dict[str, Service] = {"records": records}
+    if isinstance(guard.state, FallbackState):
+        services["state"] = guard.state
+    install_operations(app, assistant, metrics, services)  # last: its request log wraps all
     return guard
+
+
+def open_records(settings: Settings) -> Records:
+    """The records database, its migrations run now when it can be reached (else on first
+    use: the server answers questions meanwhile and feedback gets 503)."""
+    records = Records(settings.records_url)
+    try:
+        records.migrate()
+    except RecordsUnavailable as error:
+        log.error("%s at start; migrations run on first use", error)
+    return records
 
 
 def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: Metrics) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,8 @@ import numpy as np
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
 from plaibot.conversation import Turn, context_for, user_questions
-from plaibot.embeddings import MiniLMEmbeddings, default_embeddings
+from plaibot.embeddings import Embedder, embeddings_for
+from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, answerer_for
 from plaibot.i18n import t
 from plaibot.indexing import IndexReport, index_paths
@@ -32,12 +34,17 @@ class QuestionError(ValueError):
         self.language = language
 
 
-def open_store(settings: Settings, embeddings: MiniLMEmbeddings) -> ChunkStore:
+def open_store(settings: Settings, embeddings: Embedder) -> ChunkStore:
     """The Chroma server at `chroma_url` when set, else the embedded store in `index_dir`."""
     if settings.chroma_url:
         token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
         return ChunkStore.remote(settings.chroma_url, settings.collection, embeddings, token)
     return ChunkStore.persistent(settings.index_dir, settings.collection, embeddings)
+
+
+def settings_embeddings(settings: Settings) -> Embedder:
+    """The embedder `settings` name (one per process and model)."""
+    return embeddings_for(settings.embedding_model, settings.embedding_precision)
 
 
 class Assistant:
@@ -53,8 +60,7 @@ class Assistant:
         """`chat_model`, any LangChain chat model, writes the answers instead of the one
         `settings.answerer` names (see `plaibot.generation`)."""
         self.settings = settings or Settings()
-        self.store = store or open_store(
-            self.settings, default_embeddings(self.settings.embedding_precision))
+        self.store = store or open_store(self.settings, settings_embeddings(self.settings))
         self.retriever = HybridRetriever(
             store=self.store,
             embeddings=self.store.embeddings,  # questions meet vectors of the same embedder
@@ -63,10 +69,14 @@ class Assistant:
             keyword_weight=self.settings.keyword_weight,
             follow_seconds=self.settings.follow_seconds,
         )
+        calibration = self.store.embeddings.calibration
+        min_confidence = self.settings.min_confidence
         self._answerer = answerer_for(self.settings, chat_model, ExtractiveAnswerer(
             self.retriever.keyword_index_weight,
-            min_confidence=self.settings.min_confidence,
+            min_confidence=calibration.min_confidence if min_confidence is None else min_confidence,
             max_sentences=self.settings.answer_sentences,
+            dense_weight=calibration.dense_weight,
+            confidence_weights=calibration.confidence,
         ))
         self._checked_index = store is not None
         # The last indexing run of this process and when it ended (for health reports).
@@ -120,16 +130,22 @@ class Assistant:
         return self.retriever.search(query, k)
 
     def _sentence_similarities(self, query: str, hits: list[ScoredChunk]) -> dict[str, np.ndarray]:
-        """Cosine similarity of every sentence of the hits with the query (unit vectors)."""
+        """Similarity of every sentence of the hits with the query, relative to the
+        embedder's floor (see `Calibration.relative`)."""
         vectors = self.store.sentence_vectors([h.document.id for h in hits if h.document.id])
-        query_vector = np.asarray(self.retriever.embeddings.embed_query(query))
-        return {chunk_id: rows @ query_vector for chunk_id, rows in vectors.items()}
+        embeddings = self.retriever.embeddings
+        query_vector = np.asarray(embeddings.embed_query(query), dtype=np.float32)
+        return {chunk_id: embeddings.calibration.relative(np.einsum("ij,j->i", rows, query_vector))
+                for chunk_id, rows in vectors.items()}
 
     def index(
         self, paths: Sequence[Path | str] | None = None, on_file: Callable[[Path], None] | None = None
     ) -> IndexReport:
-        """Index files and folders (default: the knowledge folder) incrementally."""
-        targets = [Path(p) for p in paths] if paths else [self.settings.knowledge_dir]
+        """Index files and folders (default: the knowledge folder and staff uploads)
+        incrementally."""
+        if not paths:  # an uploads folder that is gone takes its documents with it
+            self.settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+        targets = [Path(p) for p in paths] if paths else self.settings.index_sources
         report = index_paths(
             self.store,
             targets,
@@ -143,6 +159,24 @@ class Assistant:
         self._checked_index = True
         self.last_index, self.last_index_at = report, datetime.now(UTC)
         return report
+
+    @cached_property
+    def gap_log(self) -> GapLog:
+        """The record of questions the documents did not answer (see `plaibot.gaps`)."""
+        from plaibot.records import Records
+
+        return GapLog.on(Records(self.settings.records_url), self.settings)
+
+    def gaps(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
+             days: int | None = None) -> list[Gap]:
+        """Knowledge gaps: the refused and thumbed-down questions of the last `days` days
+        (default: all kept) with a confidence in [`min_confidence`, `max_confidence`],
+        grouped by meaning with this assistant's embedder, largest group first.
+
+        A low `max_confidence` shows the noise (off-topic, prompt injection); a
+        `min_confidence` of 0.2 or so hides it.
+        """
+        return self.gap_log.gaps(self.retriever.embeddings, min_confidence, max_confidence, days)
 
     def as_retriever(self) -> HybridRetriever:
         """A LangChain `BaseRetriever` over the same index, for staff's own chains."""

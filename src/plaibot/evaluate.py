@@ -10,9 +10,8 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from plaibot.assistant import Assistant
+from plaibot.assistant import Assistant, settings_embeddings
 from plaibot.config import Settings
-from plaibot.embeddings import default_embeddings
 from plaibot.loaders import file_hash
 from plaibot.splitting import split_documents
 from plaibot.store import ChunkStore
@@ -42,6 +41,7 @@ class EvalResult:
     """Metrics of one run; rates are fractions (0..1), latencies milliseconds."""
 
     name: str
+    embedder: str
     questions: int
     answerable: int
     recall_at_1: float
@@ -94,8 +94,7 @@ def load_squad(path: Path) -> EvalSet:
 
 def passage_assistant(eval_set: EvalSet, settings: Settings) -> Assistant:
     """An assistant over a throwaway in-memory collection of the set's passages."""
-    store = ChunkStore.in_memory(f"eval-{uuid.uuid4().hex[:8]}",
-                                default_embeddings(settings.embedding_precision))
+    store = ChunkStore.in_memory(f"eval-{uuid.uuid4().hex[:8]}", settings_embeddings(settings))
     files = []
     for source, passage in eval_set.passages.items():
         chunks = split_documents([passage], settings.chunk_size, settings.chunk_overlap)
@@ -103,6 +102,15 @@ def passage_assistant(eval_set: EvalSet, settings: Settings) -> Assistant:
     store.add_files(files)
     assistant = Assistant(settings, store=store)
     assistant.retriever.refresh()
+    return assistant
+
+
+def knowledge_assistant(settings: Settings) -> Assistant:
+    """An assistant over a throwaway in-memory index of the knowledge folder (to measure an
+    embedding model without re-embedding the real index)."""
+    store = ChunkStore.in_memory(f"eval-{uuid.uuid4().hex[:8]}", settings_embeddings(settings))
+    assistant = Assistant(settings, store=store)
+    assistant.index()
     return assistant
 
 
@@ -129,6 +137,7 @@ def evaluate(
     unanswerable = len(eval_set.questions) if against_knowledge else len(eval_set.questions) - answerable
     return EvalResult(
         name=name,
+        embedder=assistant.store.embedder,
         questions=len(eval_set.questions),
         answerable=0 if against_knowledge else answerable,
         recall_at_1=_share(ranks, lambda r: r is not None and r < 1),

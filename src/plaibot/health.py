@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Protocol
 
 from plaibot.assistant import Assistant
 from plaibot.store import ChunkStore
 
 
+class Service(Protocol):
+    """A server plaibot leans on but can answer without (Redis, the records database)."""
+
+    def problem(self) -> str | None:
+        """Why it cannot be used now, or None when it can."""
+
+
 class IndexHealth:
-    """Reports chunks, files, where the store is and the last indexing run.
+    """Reports chunks, files, where the store is, the last indexing run and the services.
 
     "degraded" (HTTP 503) when the store cannot be read or the index is empty: a worker in
     that state would refuse every question, so a load balancer should pass it by.
+    "degraded" with HTTP 200 when only a shared service (`services`, by name) is away: the
+    worker still answers, and every host sees the same outage, so none should be taken out.
     """
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, services: Mapping[str, Service] | None = None
+                 ) -> None:
         self.assistant = assistant
+        self.services = dict(services or {})
         # Counting files reads every chunk's metadata: redone only when the chunk count moves.
         self._files: tuple[int, int] | None = None
         self._lock = threading.Lock()
@@ -34,7 +47,14 @@ class IndexHealth:
         report["last_index"] = self._last_index()
         if chunks == 0:
             report.update(status="degraded", problem="the index is empty")
-        return report["status"] == "ok", report
+        answering = report["status"] == "ok"
+        problems = {name: service.problem() for name, service in self.services.items()}
+        if problems:
+            report["services"] = {name: problem or "ok" for name, problem in problems.items()}
+        if answering and any(problems.values()):
+            report.update(status="degraded",
+                          problem="; ".join(problem for problem in problems.values() if problem))
+        return answering, report
 
     def _file_count(self, chunks: int) -> int:
         with self._lock:

@@ -78,6 +78,10 @@ STRINGS: dict[str, dict[Language, str]] = {
         "id": "Terima kasih atas masukan Anda.",
         "en": "Thank you for your feedback.",
     },
+    "feedback_unavailable": {
+        "id": "Masukan tidak dapat disimpan saat ini; silakan coba lagi nanti.",
+        "en": "Feedback cannot be saved right now; please try again later.",
+    },
     "llm_unavailable": {
         "id": "(Model bahasa sedang tidak tersedia; jawaban ini dikutip langsung dari dokumen.)",
         "en": "(The language model is unavailable right now; this answer quotes the documents "

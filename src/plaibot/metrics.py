@@ -44,6 +44,8 @@ class Metrics:
                  log_conversations: bool = False) -> None:
         self.registry = registry or CollectorRegistry()
         self.log_conversations = log_conversations
+        # Called with (channel, question, answer) after each answer (the knowledge-gap log).
+        self.listeners: list[Callable[[str, str, Answer], None]] = []
         r = self.registry
         self.latency = Histogram("plaibot_answer_seconds", "Time to answer one question.",
                                  ["channel"], buckets=_LATENCY_BUCKETS, registry=r)
@@ -97,6 +99,11 @@ class Metrics:
         if self.log_conversations:
             facts.update(question=question, answer=answer.text)
         self._describe(channel, facts)
+        for listener in self.listeners:
+            try:
+                listener(channel, question, answer)
+            except Exception:  # the answer is given whatever a listener does
+                log.exception("answer listener failed")
         return answer
 
     def _describe(self, channel: str, facts: dict[str, object]) -> None:

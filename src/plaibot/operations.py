@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
 from plaibot.assistant import Assistant
-from plaibot.health import IndexHealth
+from plaibot.health import IndexHealth, Service
 from plaibot.logs import RequestLog
 from plaibot.metrics import CONTENT_TYPE, Metrics
 
 
-def install_operations(app: FastAPI, assistant: Assistant, metrics: Metrics) -> None:
-    """Add health and metrics routes and the request log to `app`.
+def install_operations(app: FastAPI, assistant: Assistant, metrics: Metrics,
+                       services: Mapping[str, Service] | None = None) -> None:
+    """Add health and metrics routes and the request log to `app`; the health report
+    includes `services` (shared state, records) by name.
 
     Call it after the other middleware so the request log is the outermost layer: every
     refusal (413, CORS, ...) then gets a request id and a log line too.
     """
-    index_health = IndexHealth(assistant)
+    index_health = IndexHealth(assistant, services)
 
     @app.get("/api/health", tags=["operations"], responses={
         503: {"description": "Degraded: the store cannot be read or the index is empty."}})
     def health() -> JSONResponse:
-        """Index and store state: `status` ok or degraded, chunks, files, store, last index."""
+        """Index, store and services: `status` ok or degraded (200 while this worker still
+        answers, 503 when it cannot), chunks, files, store, last index, services."""
         healthy, report = index_health.check()
         return JSONResponse(report, status_code=200 if healthy else 503,
                             headers={"Cache-Control": "no-store"})

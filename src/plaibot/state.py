@@ -2,18 +2,26 @@
 
 One process keeps it in memory (`MemoryState`). Several workers on one host share a SQLite
 file (`SqliteState`, set `PLAIBOT_STATE_PATH`): every worker then counts the same requests
-and reads the same conversations, whichever worker a request lands on.
+and reads the same conversations, whichever worker a request lands on. Several hosts share
+a Redis server (`RedisState`, set `PLAIBOT_REDIS_URL`), wrapped in `FallbackState` so that
+while Redis is away each process counts and remembers on its own and nothing fails.
+`open_state` is the one place the backend is chosen.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SharedState(Protocol):
@@ -124,6 +132,133 @@ class SqliteState:
             db.execute("DELETE FROM conversations WHERE updated_at < ?", (now - self.max_age,))
 
 
-def open_state(path: Path | None) -> SharedState:
-    """The SQLite file at `path` when given, else this process's memory."""
+class StateUnavailable(Exception):
+    """The shared state's server cannot be reached (or did not answer in time)."""
+
+
+class RedisState:
+    """Redis, shared by every worker of every host (needs the `redis` package, plaibot[scale]).
+
+    Counters are `INCR` plus `EXPIREAT` in one MULTI/EXEC transaction, so every host adds to
+    the same number and Redis drops it when its window is over. A conversation is one key
+    holding its questions and when they were saved, expiring after `max_age` seconds.
+    Every failure to reach Redis is raised as `StateUnavailable`.
+    """
+
+    def __init__(self, url: str, max_age: float = 86_400, prefix: str = "plaibot:",
+                 timeout_seconds: float = 0.5) -> None:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        self.url, self.max_age, self.prefix = url, max_age, prefix
+        # One immediate retry replaces a pooled connection a Redis restart closed; redis-py's
+        # default (10 retries, backoff up to 1 s) would hold every request while Redis is down.
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds,
+            retry=Retry(NoBackoff(), 1), decode_responses=True)
+        self._errors = (redis.RedisError, OSError)
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except self._errors as error:
+            raise StateUnavailable(f"Redis at {self.location()} is unreachable "
+                                   f"({type(error).__name__})") from error
+
+    def location(self) -> str:
+        """The server's address without any password in the URL."""
+        kwargs = self.client.connection_pool.connection_kwargs
+        return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+    def count(self, key: str, expires_at: float) -> int:
+        def incr() -> int:
+            pipe = self.client.pipeline(transaction=True)
+            pipe.incr(self.prefix + "count:" + key)
+            pipe.expireat(self.prefix + "count:" + key, int(expires_at) + 1)
+            return int(pipe.execute()[0])
+        return self._call(incr)
+
+    def questions(self, conversation_id: str, max_age: float) -> list[str] | None:
+        raw = self._call(lambda: self.client.get(self.prefix + "conversation:" + conversation_id))
+        if raw is None:
+            return None
+        saved = json.loads(raw)
+        return None if time.time() - saved["at"] > max_age else list(saved["questions"])
+
+    def save_questions(self, conversation_id: str, questions: list[str]) -> None:
+        value = json.dumps({"at": time.time(), "questions": questions}, ensure_ascii=False)
+        self._call(lambda: self.client.set(self.prefix + "conversation:" + conversation_id,
+                                           value, ex=max(1, int(self.max_age))))
+
+    def ping(self) -> None:
+        self._call(self.client.ping)
+
+
+class FallbackState:
+    """`primary` (a server) while it answers, else `fallback` (this process's memory).
+
+    While the server is away, every process counts rate limits and keeps conversations on
+    its own (logged once as a warning), and tries the server again every `retry_seconds`
+    rather than on every request; once it answers, it is used again without a restart.
+    What was kept in memory meanwhile is not copied back: it is short-lived anyway.
+    """
+
+    def __init__(self, primary: RedisState, fallback: SharedState | None = None,
+                 retry_seconds: float = 2.0) -> None:
+        self.primary, self.fallback = primary, fallback or MemoryState()
+        self.retry_seconds = retry_seconds
+        self._down_since: float | None = None
+        self._retry_at = 0.0
+        self._problem: str | None = None
+        self._lock = threading.Lock()
+
+    def _use(self, operation: Callable[[SharedState], T]) -> T:
+        if self._down_since is None or time.monotonic() >= self._retry_at:
+            try:
+                result = operation(self.primary)
+            except StateUnavailable as error:
+                self._went_down(str(error))
+            else:
+                if self._down_since is not None:
+                    self._came_back()
+                return result
+        return operation(self.fallback)
+
+    def _went_down(self, problem: str) -> None:
+        with self._lock:
+            self._retry_at = time.monotonic() + self.retry_seconds
+            if self._down_since is None:
+                self._down_since, self._problem = time.monotonic(), problem
+                log.warning("%s: rate limits and conversations are kept per process until "
+                            "it is back", problem)
+
+    def _came_back(self) -> None:
+        with self._lock:
+            if self._down_since is not None:
+                log.warning("Redis at %s is back after %.0f s: rate limits and conversations "
+                            "are shared again", self.primary.location(),
+                            time.monotonic() - self._down_since)
+                self._down_since = self._problem = None
+
+    def count(self, key: str, expires_at: float) -> int:
+        return self._use(lambda state: state.count(key, expires_at))
+
+    def questions(self, conversation_id: str, max_age: float) -> list[str] | None:
+        return self._use(lambda state: state.questions(conversation_id, max_age))
+
+    def save_questions(self, conversation_id: str, questions: list[str]) -> None:
+        self._use(lambda state: state.save_questions(conversation_id, questions))
+
+    def problem(self) -> str | None:
+        """Why the shared state is not in use (for health reports), or None when it is."""
+        self._use(lambda state: state is self.primary and self.primary.ping())
+        return self._problem and f"{self._problem}; rate limits and conversations per process"
+
+
+def open_state(path: Path | None, redis_url: str | None = None) -> SharedState:
+    """Redis at `redis_url` (with memory while it is away) when given, else the SQLite file
+    at `path` when given, else this process's memory."""
+    if redis_url:
+        return FallbackState(RedisState(redis_url))
     return SqliteState(path) if path else MemoryState()

@@ -28,7 +28,7 @@ from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document
 
-from plaibot.embeddings import MiniLMEmbeddings, unit
+from plaibot.embeddings import Embedder
 from plaibot.splitting import chunk_sentences
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class ChunkStore:
     """
 
     def __init__(self, connect: Callable[[], chromadb.ClientAPI], collection: str,
-                 embeddings: MiniLMEmbeddings, where: str = "memory") -> None:
+                 embeddings: Embedder, where: str = "memory") -> None:
         self.embeddings, self.name, self.where = embeddings, collection, where
         self.embedder = embeddings.fingerprint
         self._connect = connect
@@ -100,7 +100,7 @@ class ChunkStore:
         self._cache_lock = threading.Lock()
 
     @classmethod
-    def persistent(cls, path: Path, collection: str, embeddings: MiniLMEmbeddings) -> ChunkStore:
+    def persistent(cls, path: Path, collection: str, embeddings: Embedder) -> ChunkStore:
         def connect() -> chromadb.ClientAPI:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
@@ -109,12 +109,12 @@ class ChunkStore:
         return store
 
     @classmethod
-    def in_memory(cls, collection: str, embeddings: MiniLMEmbeddings) -> ChunkStore:
+    def in_memory(cls, collection: str, embeddings: Embedder) -> ChunkStore:
         return cls(lambda: chromadb.EphemeralClient(settings=_chroma_settings()),
                    collection, embeddings)
 
     @classmethod
-    def remote(cls, url: str, collection: str, embeddings: MiniLMEmbeddings,
+    def remote(cls, url: str, collection: str, embeddings: Embedder,
                token: str | None = None) -> ChunkStore:
         """A Chroma server (`chroma run`), shared by every plaibot worker and host."""
         parts = urlsplit(url)
@@ -243,11 +243,11 @@ class ChunkStore:
 
     def _embed(self, chunks: list[Document]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each chunk's unit vector, and its sentences' (one row per sentence), from one call
-        to the model (it sorts all texts by length, so batches pad little)."""
+        to the model (sentence-transformers sorts them all by length, so batches pad little)."""
         sentences = [[text for text, _ in chunk_sentences(c)] for c in chunks]
-        sums = self.embeddings.token_sums(
+        rows = self.embeddings.embed_passages(
             [c.page_content for c in chunks] + [s for group in sentences for s in group])
-        vectors, rows, at = unit(sums[: len(chunks)]), unit(sums[len(chunks) :]), 0
+        vectors, at = rows[: len(chunks)], len(chunks)
         by_chunk = []
         for group in sentences:
             by_chunk.append(rows[at : at + len(group)])

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from plaibot import logs
 from plaibot.access import AccessDenied
 from plaibot.answering import Answer
-from plaibot.api import Guard, install_api
+from plaibot.api import Guard, install_api, open_records
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
 from plaibot.conversation import message_text
@@ -26,6 +26,8 @@ from plaibot.feedback import MAX_COMMENT_CHARS, Feedback, FeedbackStore
 from plaibot.generation import Replace, Token
 from plaibot.i18n import EXAMPLES, STRINGS, t
 from plaibot.metrics import Metrics
+from plaibot.records import RecordsUnavailable
+from plaibot.staff import install_staff
 from plaibot.store import StoreUnavailable
 from plaibot.text import detect_language
 
@@ -137,7 +139,8 @@ def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
                  metrics: Metrics | None, i18n: gr.I18n) -> None:
     """Thumbs up and down on answers (the Chatbot's like event), then an optional comment.
 
-    The vote is stored at once; the comment box that appears updates the same vote.
+    The vote is stored at once; the comment box that appears updates the same vote. When
+    the records database is away, the visitor is told so and nothing is half-saved.
     """
     comment = gr.Textbox(label=i18n("feedback_comment"), visible=False, lines=1,
                          max_length=MAX_COMMENT_CHARS, elem_id="plaibot-feedback-comment")
@@ -145,16 +148,15 @@ def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
 
     def like(history: list, data: gr.LikeData, request: gr.Request) -> tuple[dict | None, dict]:
         vote = page_vote(history, data, request)
-        if vote is None or not _admitted(guard, metrics, request):
+        if vote is None or not _admitted(guard, metrics, request) or not _saved(store, vote):
             return None, gr.update(visible=False, value="")
-        store.add(vote)
         if metrics is not None:
             metrics.feedback.labels("page", vote.rating).inc()
         return asdict(vote), gr.update(visible=True, value="")
 
     def add_comment(text: str, vote: dict | None, request: gr.Request) -> tuple[None, dict]:
-        if vote and text.strip() and _admitted(guard, metrics, request):
-            store.add(Feedback(**{**vote, "comment": text}))
+        if (vote and text.strip() and _admitted(guard, metrics, request)
+                and _saved(store, Feedback(**{**vote, "comment": text}))):
             gr.Info(t("feedback_thanks", detect_language(text)))
         return None, gr.update(visible=False, value="")
 
@@ -182,6 +184,16 @@ def page_vote(history: list, data: gr.LikeData, request: gr.Request | None) -> F
         return None
 
 
+def _saved(store: FeedbackStore, vote: Feedback) -> bool:
+    try:
+        store.add(vote)
+    except RecordsUnavailable as error:
+        log.error("feedback not saved: %s", error)
+        gr.Warning(t("feedback_unavailable", detect_language(vote.question or vote.answer)))
+        return False
+    return True
+
+
 def _admitted(guard: Guard | None, metrics: Metrics | None, request: gr.Request | None) -> bool:
     if guard is None or request is None:
         return True
@@ -195,7 +207,8 @@ def _admitted(guard: Guard | None, metrics: Metrics | None, request: gr.Request 
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    """FastAPI app: the chat page at `/`, the HTTP API under `/api`, the widget at `/widget.js`."""
+    """FastAPI app: the chat page at `/`, the HTTP API under `/api`, the widget at `/widget.js`,
+    the staff console at `/staff`."""
     settings = settings or Settings()
     assistant = assistant or Assistant(settings)
     if settings.index_on_start:
@@ -208,6 +221,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   description="Cited answers about Indonesia's AI and creative economy.")
     guard = install_api(api, assistant, settings)
     api.state.guard = guard  # operators and tests reach the access rules here
+    install_staff(api, assistant, guard, api.state.feedback)  # before `/` takes every path
     chat = build_chat(assistant, guard, api.state.metrics, api.state.feedback)
     return gr.mount_gradio_app(api, chat, path="/", i18n=translations(), css=_CSS)
 
@@ -255,14 +269,16 @@ def fewer_malloc_arenas(arenas: int = 2) -> bool:
 
 
 def prepare_workers(settings: Settings) -> None:
-    """Index once, then give the worker processes (which read `PLAIBOT_*` afresh) what they
-    must share: one token key and one state file. Indexing stays with this process."""
+    """Index and migrate the records once, then give the worker processes (which read
+    `PLAIBOT_*` afresh) what they must share: one token key and, without Redis, one state
+    file. Indexing stays with this process."""
     if settings.index_on_start:
         log.info("index: %s", Assistant(settings).index().summary())
     os.environ["PLAIBOT_INDEX_ON_START"] = "false"
+    open_records(settings).close()
     if settings.token_secret is None:
         os.environ["PLAIBOT_TOKEN_SECRET"] = secrets.token_urlsafe(32)
-    if settings.state_path is None:
+    if settings.state_path is None and settings.redis_url is None:
         os.environ["PLAIBOT_STATE_PATH"] = str(settings.index_dir.parent / "state.sqlite")
     # prometheus_client sums the workers' counters through files in this folder.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="plaibot-metrics-"))

@@ -1,0 +1,111 @@
+"""The records layer on SQLite and on a real PostgreSQL server: the same code, the same
+migrations, the same results; outages give a clear error and lose nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from plaibot.feedback import Feedback, FeedbackStore
+from plaibot.records import Records, RecordsUnavailable, database_url, tables
+from tests.services import postgres_server  # noqa: F401 - a fixture
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def records(request, tmp_path):
+    if request.param == "sqlite":
+        found = Records(database_url(None, tmp_path / "records.sqlite3"))
+    else:
+        server = request.getfixturevalue("postgres_server")
+        found = Records(database_url(server.create_database(f"r{abs(hash(tmp_path))}"), tmp_path))
+    yield found
+    found.close()
+
+
+def test_the_migrations_build_exactly_the_schema_in_tables_py(records):
+    records.migrate()
+    with records.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), tables.metadata) == []
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert [row[0] for row in version] == ["0002"]
+
+
+def test_feedback_behaves_the_same_on_both_engines(records):
+    store = FeedbackStore(records)
+    first = store.add(Feedback("c1", "Jawaban satu.", "up", comment="bagus", question="Apa?"))
+    assert store.add(Feedback("c1", "Jawaban  satu.", "down")) == first  # same answer: updated
+    store.add(Feedback("c2", "Answer two.", "down", channel="page"))
+    votes = store.export()
+    assert [(v["conversation_id"], v["rating"], v["comment"], v["question"]) for v in votes] == [
+        ("c1", "down", "bagus", "Apa?"), ("c2", "down", "", "")]
+    assert store.count() == 2 and votes[0]["created"] <= votes[0]["updated"]
+
+
+def test_several_processes_migrating_at_once_migrate_once(records):
+    others = [Records(records.url.render_as_string(hide_password=False)) for _ in range(4)]
+    failures: list[BaseException] = []
+
+    def migrate(target: Records) -> None:
+        try:
+            target.migrate()
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            failures.append(error)
+
+    threads = [threading.Thread(target=migrate, args=(other,)) for other in others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with records.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    for other in others:
+        other.close()
+
+
+def test_a_feedback_file_from_before_migrations_is_adopted_with_its_votes(tmp_path):
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:  # the schema plaibot wrote by hand until now
+        db.execute("""CREATE TABLE feedback (id INTEGER PRIMARY KEY, created TEXT NOT NULL,
+            updated TEXT NOT NULL, conversation_id TEXT NOT NULL, answer_key TEXT NOT NULL,
+            rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+            comment TEXT NOT NULL DEFAULT '', question TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL, channel TEXT NOT NULL, origin TEXT NOT NULL DEFAULT '',
+            UNIQUE (conversation_id, answer_key))""")
+        db.execute("INSERT INTO feedback VALUES (7, '2026-11-27T22:30:13+00:00', "
+                   "'2026-11-27T22:30:13+00:00', 'old', 'k', 'up', 'lama', '', 'A.', 'api', '')")
+    store = FeedbackStore(path)
+    store.add(Feedback("new", "B.", "down"))
+    assert [(v["id"], v["conversation_id"], v["comment"]) for v in store.export()] == [
+        (7, "old", "lama"), (8, "new", "")]
+
+
+def test_postgresql_going_away_is_a_clear_error_and_loses_nothing(postgres_server, tmp_path):
+    records = Records(database_url(postgres_server.create_database("outage"), tmp_path))
+    store = FeedbackStore(records)
+    store.add(Feedback("c1", "Jawaban satu.", "up"))
+    assert records.problem() is None
+    postgres_server.kill()
+    try:
+        with pytest.raises(RecordsUnavailable, match=r"records database at postgresql\+psycopg"):
+            store.add(Feedback("c2", "Jawaban dua.", "down"))
+        assert "unavailable" in (records.problem() or "")
+    finally:
+        postgres_server.start()
+    # The pool replaces its dead connections: no restart of this process.
+    store.add(Feedback("c3", "Jawaban tiga.", "down"))
+    assert [v["conversation_id"] for v in store.export()] == ["c1", "c3"]
+    assert records.problem() is None
+    records.close()
+
+
+def test_urls_name_the_driver_and_hide_passwords(tmp_path):
+    assert database_url("postgresql://u:secret@db/plaibot", tmp_path) == \
+        "postgresql+psycopg://u:secret@db/plaibot"
+    assert database_url(None, tmp_path / "f.sqlite3") == f"sqlite:///{tmp_path}/f.sqlite3"
+    assert "secret" not in Records("postgresql+psycopg://u:secret@db/plaibot").location()

@@ -1,0 +1,213 @@
+"""The staff console: login, sessions, CSRF, and hostile input on its forms (no browser)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+import zipfile
+
+import pytest
+from fastapi.testclient import TestClient
+
+from plaibot import Assistant, Settings
+from plaibot.feedback import FeedbackStore
+from plaibot.records import Records
+from plaibot.staff import (
+    COOKIE,
+    Sessions,
+    StaffConsole,
+    UploadError,
+    hash_password,
+    parse_hash,
+    safe_name,
+    verify_password,
+)
+from plaibot.web import create_app
+from tests.conftest import KNOWLEDGE
+from tests.test_loaders import minimal_pdf
+
+PASSWORD = "kelana-staff-2026"
+HASH = hash_password(PASSWORD)
+GUARDED = ["/staff/", "/staff/config", "/staff/gradio_api/info", "/staff/gradio_api/file=x",
+           "/staff/gradio_api/queue/data?session_hash=abc", "/staff/theme.css"]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("staff")
+    knowledge = root / "knowledge"
+    knowledge.mkdir()
+    shutil.copy(KNOWLEDGE / "en" / "hetero-space-solo.md", knowledge)
+    return root
+
+
+@pytest.fixture(scope="module")
+def settings(folders) -> Settings:
+    return Settings(knowledge_dir=folders / "knowledge", index_dir=folders / "data" / "index",
+                    staff_password=HASH, staff_login_attempts=3, max_file_mb=0.05)
+
+
+@pytest.fixture(scope="module")
+def server(settings):
+    return create_app(settings)
+
+
+def login(client: TestClient, password: str = PASSWORD, origin: str = "http://testserver"):
+    return client.post("/staff/login", data={"password": password},
+                       headers={"origin": origin}, follow_redirects=False)
+
+
+def test_passwords_are_stored_as_scrypt_hashes():
+    assert HASH.startswith("scrypt$16384$8$1$") and PASSWORD not in HASH
+    assert verify_password(PASSWORD, HASH) and not verify_password("kelana-staff-2025", HASH)
+    assert hash_password(PASSWORD) != HASH  # salted
+    for plain in (PASSWORD, "scrypt$99999999999$8$1$AA==$AA==", ""):
+        with pytest.raises(ValueError, match="plaibot staff-password"):
+            parse_hash(plain)
+
+
+def test_a_plain_text_password_stops_the_server(settings):
+    with pytest.raises(ValueError, match="hash"):
+        create_app(Settings(knowledge_dir=settings.knowledge_dir, index_dir=settings.index_dir,
+                            staff_password=PASSWORD, index_on_start=False))
+
+
+def test_nothing_is_reachable_without_a_login(server):
+    client = TestClient(server)
+    page = client.get("/staff/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/staff/login"
+    for path in GUARDED:
+        assert client.get(path).status_code == 401, path
+    upload = client.post("/staff/gradio_api/upload", files={"files": ("a.md", b"# A")},
+                         headers={"origin": "http://testserver"})
+    join = client.post("/staff/gradio_api/queue/join", json={"fn_index": 0, "data": []},
+                       headers={"origin": "http://testserver"})
+    assert upload.status_code == join.status_code == 401
+    client.cookies.set(COOKIE, "forged-session-token")
+    assert client.get("/staff/config").status_code == 401
+    assert client.get("/staff/login").status_code == 200
+
+
+def test_login_sets_a_strict_cookie_and_logout_ends_the_session(server):
+    client = TestClient(server, base_url="https://testserver")
+    response = login(client, origin="https://testserver")
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    for flag in ("HttpOnly", "SameSite=strict", "Path=/staff", "Secure"):
+        assert flag in cookie
+    assert client.get("/staff/config").status_code == 200
+    token = client.cookies.get(COOKIE)
+    assert client.post("/staff/logout", headers={"origin": "https://testserver"},
+                       follow_redirects=False).status_code == 303
+    replay = TestClient(server)
+    replay.cookies.set(COOKIE, token)
+    assert replay.get("/staff/config").status_code == 401
+
+
+def test_state_changing_requests_need_this_sites_origin(server):
+    client = TestClient(server)
+    assert login(client, origin="https://evil.example").status_code == 403
+    assert client.post("/staff/login", data={"password": PASSWORD}).status_code == 403
+    assert login(client).status_code == 303
+    for headers in ({}, {"origin": "https://evil.example"},
+                    {"referer": "https://evil.example/staff/"}):
+        response = client.post("/staff/gradio_api/queue/join", json={}, headers=headers)
+        assert response.status_code == 403, headers
+    assert client.post("/staff/logout", headers={"origin": "null"}).status_code == 403
+
+
+def test_login_attempts_are_rate_limited(settings, server):
+    client = TestClient(server, client=("10.9.8.7", 5000))
+    assert [login(client, "wrong password!").status_code for _ in range(3)] == [401] * 3
+    blocked = login(client)  # the right password, but too late
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert COOKIE not in blocked.headers.get("set-cookie", "")
+
+
+def test_uploads_over_the_cap_are_refused_before_the_body_is_read(server):
+    client = TestClient(server)
+    login(client)
+    big = b"# x\n" + b"a" * 200_000
+    response = client.post("/staff/gradio_api/upload", files={"files": ("big.md", big)},
+                           headers={"origin": "http://testserver"})
+    assert response.status_code == 413
+
+
+def test_sessions_end_after_the_idle_time(server, monkeypatch):
+    sessions = Sessions(server.state.feedback.records, idle_minutes=30)
+    token = sessions.create()
+    assert sessions.valid(token) and not sessions.valid(token + "x") and not sessions.valid("")
+    now = time.time()
+    monkeypatch.setattr("plaibot.staff.time.time", lambda: now + 31 * 60)
+    assert not sessions.valid(token)
+
+
+@pytest.mark.parametrize(("name", "safe"), [
+    ("../../etc/passwd.md", "passwd.md"), ("..\\..\\Windows\\win.ini.txt", "win.ini.txt"),
+    (".hidden.md", "hidden.md"), ("<script>alert(1)</script>.md", "script.md"),
+    ("laporan 2025 (final).PDF", "laporan_2025__final.pdf"), ("a\x00b.md", "ab.md"),
+    ("x" * 300 + ".md", "x" * 100 + ".md")])
+def test_file_names_cannot_leave_the_uploads_folder(name, safe):
+    assert safe_name(name) == safe
+
+
+@pytest.mark.parametrize("name", ["virus.exe", "....md", "noextension", "../", ".md"])
+def test_unusable_file_names_are_refused(name):
+    with pytest.raises(UploadError):
+        safe_name(name)
+
+
+def _zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("a.txt", "x" * 1000)
+    return out.getvalue()
+
+
+def test_hostile_uploads_are_reported_and_not_kept(settings, tmp_path):
+    assistant = Assistant(settings)
+    assistant.index()
+    console = StaffConsole(assistant, FeedbackStore(Records(settings.records_url)))
+    good = "---\ntitle: \"<img src=x onerror=alert(1)> Bengkel\"\n---\n\n" \
+           "Bengkel Kayu Kelana di Jepara dibuka pada 3 Maret 2019 oleh Ibu Sari.\n"
+    cases = {"corrupt.pdf": b"%PDF-1.7\nonly a header", "zip-as.md": _zip(),
+             "binary.txt": bytes(range(256)) * 4, "big.md": b"# Big\n" + b"a " * 40_000,
+             "empty.md": b"", "program.exe": b"MZ\x90\x00", "../../escape.md": good.encode(),
+             "paper.pdf": minimal_pdf("Kelana Robotics Lab opened in Solo in 2024")}
+    sent = []
+    for name, data in cases.items():
+        path = tmp_path / f"t{len(sent)}"
+        path.write_bytes(data)
+        sent.append((path, name))
+    seen: list[str] = []
+    report = console.upload(sent, lambda done, what: seen.append(what))
+    for name, reason in (("corrupt.pdf", "corrupt"), ("zip-as.md", "binary"),
+                         ("binary.txt", "binary"), ("big.md", "too large"),
+                         ("empty.md", "empty"), ("program.exe", "unsupported")):
+        assert f"refused {name}: " in report and reason in report.split(f"refused {name}: ")[1]
+    assert "2 added" in report and seen[-1].startswith("indexed")
+    assert sorted(p.name for p in settings.uploads_dir.iterdir()) == ["escape.md", "paper.pdf"]
+    assert not any(p.exists() for p, _ in sent)  # the temporary copies are gone
+    rows = {r["file"].rsplit("/", 1)[-1]: r for r in console.documents()}
+    assert rows["escape.md"]["title"] == "<img src=x onerror=alert(1)> Bengkel"
+    assert rows["escape.md"]["uploaded"] and not rows["hetero-space-solo.md"]["uploaded"]
+    assert rows["paper.pdf"]["chunks"] == 1 and rows["hetero-space-solo.md"]["language"] == "en"
+    assert "Jepara" in Assistant(settings).ask("Kapan Bengkel Kayu Kelana dibuka?").text
+
+    # A corrupt file under a good file's name replaces nothing.
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"%PDF-1.7\nbroken")
+    assert "refused paper.pdf" in console.upload([(bad, "paper.pdf")])
+    assert (settings.uploads_dir / "paper.pdf").read_bytes().startswith(b"%PDF")
+
+    # `plaibot index` (no paths) keeps uploads; removing one takes it out of the index.
+    assert "0 removed, 3 unchanged" in assistant.index().summary()
+    with pytest.raises(UploadError, match="knowledge folder"):
+        console.remove(str(settings.knowledge_dir / "hetero-space-solo.md"))
+    with pytest.raises(UploadError):
+        console.remove(str(settings.uploads_dir / ".." / "feedback.sqlite3"))
+    escape = next(r["file"] for r in console.documents() if r["file"].endswith("escape.md"))
+    assert "removed" in console.remove(escape)
+    assert not (settings.uploads_dir / "escape.md").exists()
+    assert Assistant(settings).ask("Kapan Bengkel Kayu Kelana dibuka?").refused
