@@ -37,6 +37,8 @@ test: install-llm
 	$(BIN)/python -m pytest -q -rs
 
 eval: install
+	$(BIN)/plaibot eval tests/golden/ecosystem.yaml
+	$(BIN)/plaibot eval tests/visitors.yaml --fact-first
 	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare
 	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare
 	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge

@@ -196,6 +196,9 @@ class ExtractiveAnswerer:
             passage_coverage = _coverage({**context_terms, **terms}, passage, frozenset())
             # Passages in the asker's language win ties; mixed questions may need the other.
             same_language = self.language_bonus * (language == asked_in)
+            # A summary restates facts that its document's sections give in detail: for a
+            # question on one fact, the detailed sentence is the better quote.
+            restated = _SUMMARY_PENALTY if hit.document.metadata.get("summary") else 0.0
             previous: frozenset[str] = frozenset()
             sentences = parsed.sentences
             similarity = similarities.get(hit.document.id or "", ())
@@ -212,7 +215,7 @@ class ExtractiveAnswerer:
                 fits = fits_kind(text, kind)
                 if subject and _defines(tokens.words, text, subject, language):
                     fits = max(fits, 1.0)  # "X adalah ..." answers "siapa X" / "what is X"
-                score = (coverage + self.kind_bonus * fits + 0.1 * hit.score / best_fused
+                score = (coverage - restated + self.kind_bonus * fits + 0.1 * hit.score / best_fused
                          + same_language + self.dense_weight * similarity[position])
                 ranked.append(_Sentence(text, hit, keys, score, coverage, position, fits,
                                         passage_coverage))
@@ -376,6 +379,9 @@ def _entities_of(value: str | None) -> tuple[tuple[str, ...], ...]:
     except json.JSONDecodeError:
         return ()
     return tuple(tuple(e) for e in entities if isinstance(e, list) and e)
+
+
+_SUMMARY_PENALTY = 0.15
 
 
 _COPULA = re.compile(r"\b(adalah|merupakan|ialah|is|was|are|were|has been)\b")
