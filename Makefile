@@ -45,6 +45,8 @@ test: install-llm ui-deps
 EVAL_MODELS := --model multilingual-e5-small --model all-MiniLM-L6-v2
 
 eval: install
+	$(BIN)/plaibot eval tests/golden/ecosystem.yaml
+	$(BIN)/plaibot eval tests/visitors.yaml --fact-first
 	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --compare $(EVAL_MODELS)
 	$(BIN)/plaibot eval ../shared/eval/xquad_en_dev.json --compare $(EVAL_MODELS)
 	$(BIN)/plaibot eval ../shared/eval/idk_mrc_valid.json --against-knowledge $(EVAL_MODELS)

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.documents import Document
@@ -25,6 +26,7 @@ from plaibot.text import (
     QuestionKind,
     content_tokens,
     fits_kind,
+    overview_subject,
     question_kind,
     tokenize,
     words,
@@ -129,9 +131,17 @@ class ExtractiveAnswerer:
         `context` is an earlier question a follow-up leans on; `similarities` maps a chunk id
         to the cosine similarity of each of its sentences with the question.
         """
+        named = [h for h in hits if h.named]
+        if named:
+            return self._overview(named, hits, language)
         kind = question_kind(question)
-        sentences = self._rank_sentences(question, context, kind, hits, language,
-                                         similarities or {})
+        sentences = _in_language(self._rank_sentences(question, context, kind, hits, language,
+                                                      similarities or {}), language)
+        entities = _named_entities(question, hits)
+        if entities:
+            # A question about X is answered from what is said about X: "jam buka Hetero
+            # Space Semarang" is not answered with the opening hours of Banyumas.
+            sentences = [s for s in sentences if _mentions(s, entities)]
         best = sentences[0] if sentences else None
         # The best-supported sentence in any language decides whether to answer; the
         # asker's language only decides which sentences are quoted.
@@ -149,6 +159,23 @@ class ExtractiveAnswerer:
         text, sources = _cite(chosen)
         return Answer(text, sources, language, True, confidence, list(hits))
 
+    def _overview(self, named: list[ScoredChunk], hits: Sequence[ScoredChunk],
+                  language: Language) -> Answer:
+        """What X is, for "apa itu X" / "what is X": the opening summary of the document
+        about X, in the asker's language when the documents have it in that language."""
+        same = [h for h in named if _language_of(h.document) == language] or named
+        summary = sorted(same, key=lambda h: h.document.metadata.get("chunk", 0))
+        sentences = [
+            _Sentence(text, hit, keys, 1.0, 1.0, position, 0.0, 1.0)
+            for hit in summary
+            for position, (text, keys) in enumerate(chunk_sentences(hit.document))
+        ][: self.max_sentences]
+        if not sentences:
+            return refusal(language, 0.0, list(hits))
+        text, sources = _cite(sentences)
+        confidence = max(self.min_confidence, 0.45 + 0.55 * max(summary[0].dense, 0.0))
+        return Answer(text, sources, language, True, confidence, list(hits))
+
     def _rank_sentences(
         self, question: str, context: str, kind: QuestionKind, hits: Sequence[ScoredChunk],
         asked_in: Language, similarities: Mapping[str, Sequence[float]],
@@ -164,10 +191,14 @@ class ExtractiveAnswerer:
                 if term not in terms
             }
             parsed = _parse(hit.document, language)
+            subject = set(content_tokens(overview_subject(question) or "", language))
             heading, passage = parsed.heading, parsed.tokens
             passage_coverage = _coverage({**context_terms, **terms}, passage, frozenset())
             # Passages in the asker's language win ties; mixed questions may need the other.
             same_language = self.language_bonus * (language == asked_in)
+            # A summary restates facts that its document's sections give in detail: for a
+            # question on one fact, the detailed sentence is the better quote.
+            restated = _SUMMARY_PENALTY if hit.document.metadata.get("summary") else 0.0
             previous: frozenset[str] = frozenset()
             sentences = parsed.sentences
             similarity = similarities.get(hit.document.id or "", ())
@@ -182,7 +213,9 @@ class ExtractiveAnswerer:
                     in_context = _coverage(context_terms, tokens, around)
                     coverage = 0.7 * coverage + 0.3 * in_context if terms else in_context
                 fits = fits_kind(text, kind)
-                score = (coverage + self.kind_bonus * fits + 0.1 * hit.score / best_fused
+                if subject and _defines(tokens.words, text, subject, language):
+                    fits = max(fits, 1.0)  # "X adalah ..." answers "siapa X" / "what is X"
+                score = (coverage - restated + self.kind_bonus * fits + 0.1 * hit.score / best_fused
                          + same_language + self.dense_weight * similarity[position])
                 ranked.append(_Sentence(text, hit, keys, score, coverage, position, fits,
                                         passage_coverage))
@@ -211,9 +244,11 @@ class ExtractiveAnswerer:
         for sentence in ranked[1:]:
             if len(chosen) >= self.max_sentences or sentence.score < self.runner_up * best.score:
                 break
+            if _UNKNOWN.search(sentence.text):
+                continue  # what the documents do not know answers only a question about that
             if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
-        return _with_disagreements(chosen, ranked, question)
+        return _fact_first(_with_disagreements(chosen, ranked, question), kind)
 
 
 @dataclass(frozen=True)
@@ -314,6 +349,85 @@ def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence],
             if _disputed(paragraph) and figures & set(words(candidate.text)):
                 return out[:1] + [s for s in paragraph[:5] if s.text != out[0].text]
     return out
+
+
+def _named_entities(question: str, hits: Sequence[ScoredChunk]) -> list[list[str]]:
+    """The entities (each its names, from the documents' front matter) whose name the
+    question holds; the most specific only ("Hetero Space Semarang", not "Hetero Space")."""
+    asked = set(words(question))
+    found: dict[str, list[str]] = {}
+    for hit in hits:
+        for entity in _entities_of(hit.document.metadata.get("entities")):
+            if set(words(entity[0])) <= asked:
+                found[entity[0]] = entity
+    spelled = {name: set(words(name)) for name in found}
+    return [found[n] for n in found
+            if not any(m != n and spelled[n] < spelled[m] for m in found)]
+
+
+def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:
+    """Whether a sentence, read with its heading, names every one of `entities`."""
+    said = set(words(sentence.text)) | set(words(sentence.chunk.document.metadata.get(
+        "heading", "")))
+    return all(any(set(words(alias)) <= said for alias in entity) for entity in entities)
+
+
+@lru_cache(maxsize=256)
+def _entities_of(value: str | None) -> tuple[tuple[str, ...], ...]:
+    try:
+        entities = json.loads(value) if value else []
+    except json.JSONDecodeError:
+        return ()
+    return tuple(tuple(e) for e in entities if isinstance(e, list) and e)
+
+
+_SUMMARY_PENALTY = 0.15
+
+
+_COPULA = re.compile(r"\b(adalah|merupakan|ialah|is|was|are|were|has been)\b")
+
+
+def _defines(tokens: frozenset[str], text: str, subject: set[str], language: Language) -> bool:
+    """Whether a sentence says what the subject is: "X adalah ...", "X is ...", with X
+    (most of the subject's words) before the verb."""
+    verb = _COPULA.search(text)
+    if not verb or verb.start() > 120:
+        return False
+    before = set(tokenize(text[: verb.start()], language))
+    return len(subject & before) >= max(1, (len(subject) + 1) // 2)
+
+
+def _in_language(ranked: list[_Sentence], language: Language) -> list[_Sentence]:
+    """The sentences in the asker's language, when one of them is nearly as good as the
+    best: a mixed question ("Siapa founder Impala Space?") is answered in the language of
+    its question words, not in that of its borrowed nouns."""
+    if not ranked or _language_of(ranked[0].chunk.document) == language:
+        return ranked
+    same = [s for s in ranked if _language_of(s.chunk.document) == language]
+    if same and same[0].score >= 0.75 * ranked[0].score:
+        return same
+    return ranked
+
+
+def _fact_first(chosen: list[_Sentence], kind: QuestionKind) -> list[_Sentence]:
+    """The sentence holding what was asked for (a date for "when", a figure for "how
+    many", ...) opens the answer; a sentence that only announces that sources disagree
+    follows the first claim instead of opening."""
+    if kind != "other" and chosen[0].fits < 1:
+        holder = next((s for s in chosen if s.fits >= 1), None)
+        if holder is not None:
+            chosen = [holder] + [s for s in chosen if s is not holder]
+    if _announces(chosen[0]) and len(chosen) > 1:
+        claim = next((s for s in chosen if not _announces(s)), None)
+        if claim is not None:
+            rest = [s for s in chosen if s is not claim]
+            chosen = [claim] + rest
+    return chosen
+
+
+def _announces(sentence: _Sentence) -> bool:
+    """Whether a sentence only says that sources disagree, without a claim of its own."""
+    return bool(_DISAGREE.search(sentence.text)) and not any(c.isdigit() for c in sentence.text)
 
 
 def _disputed(paragraph: list[_Sentence]) -> bool:

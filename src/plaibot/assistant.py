@@ -116,8 +116,10 @@ class Assistant:
         standalone = self._answerer.standalone(question, earlier, language) if earlier else None
         if standalone:
             question, context = standalone, ""
+        self._ensure_index()
+        question, context = self._rewritten(question, context)
         query = _query(question, context)
-        hits = self.search(query)
+        hits = self.retriever.with_summary(question, self.search(query))
         return question, hits, language, context, self._sentence_similarities(query, hits)
 
     def query_for(self, question: str, history: Sequence[Turn] | None = None) -> str | None:
@@ -129,7 +131,12 @@ class Assistant:
             return None
         if user_questions(history) and isinstance(self._answerer, GeneratingAnswerer):
             return None
-        return _query(question, context_for(question, history))
+        return _query(*self._rewritten(question, context_for(question, history)))
+
+    def _rewritten(self, question: str, context: str) -> tuple[str, str]:
+        """The question and its context with entity aliases read as the entities' names."""
+        return (self.retriever.rewrite(question),
+                self.retriever.rewrite(context) if context else context)
 
     def embed_queries(self, queries: list[str]) -> None:
         """Embed several questions' queries in one model call, ahead of answering them

@@ -201,7 +201,9 @@ def serve(
 @app.command(name="eval")
 def evaluate(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="SQuAD-style JSON (list or {'data': [...]}).")],
+    file: Annotated[Path, typer.Argument(
+        help="SQuAD-style JSON (list or {'data': [...]}), or a question set in YAML "
+        "(tests/golden/ecosystem.yaml, tests/visitors.yaml).")],
     against_knowledge: Annotated[bool, typer.Option(
         "--against-knowledge", help="Ask the questions against the ecosystem index instead.")] = False,
     compare: Annotated[bool, typer.Option(
@@ -211,11 +213,28 @@ def evaluate(
         "repeat it to compare models side by side.")] = None,
     limit: Annotated[int | None, typer.Option(help="Ask at most this many questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    fact_first: Annotated[bool, typer.Option(
+        "--fact-first", help="Question sets: the expected fact must open the answer, in the "
+        "asker's language (how tests/visitors.yaml is judged).")] = False,
+    failures: Annotated[bool, typer.Option(
+        "--failures", help="Question sets: list every failed question and its answer.")] = False,
 ) -> None:
-    """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set."""
-    from plaibot.evaluate import knowledge_assistant, load_squad, passage_assistant
+    """Measure retrieval (recall@1/5, MRR), answers, refusals and latency on a question set.
+
+    A YAML question set is asked against the knowledge index instead: how many answerable
+    questions got the expected answer and how many must-refuse ones were refused.
+    """
+    from plaibot.evaluate import (
+        QUESTION_SET_SUFFIXES,
+        knowledge_assistant,
+        load_squad,
+        passage_assistant,
+    )
     from plaibot.evaluate import evaluate as run
 
+    if file.suffix.lower() in QUESTION_SET_SUFFIXES:
+        _eval_question_set(ctx, file, fact_first, limit, as_json, failures)
+        return
     eval_set = load_squad(file)
     if limit:
         eval_set.questions = eval_set.questions[:limit]
@@ -241,6 +260,27 @@ def evaluate(
         return
     console.print(_eval_table(f"{file.name}: {len(eval_set.questions)} questions", results,
                               against_knowledge))
+
+
+def _eval_question_set(ctx: typer.Context, file: Path, fact_first: bool, limit: int | None,
+                       as_json: bool, show_failures: bool) -> None:
+    from plaibot.evaluate import evaluate_question_set
+
+    result = evaluate_question_set(_assistant(ctx), file, fact_first=fact_first, limit=limit)
+    if as_json:
+        console.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
+        return
+    judged = "fact first" if fact_first else "expected text anywhere"
+    table = Table(title=f"{file.name} ({judged}, {result.embedder})")
+    for column in ("questions", "passed", "asked", "rate"):
+        table.add_column(column, justify="left" if column == "questions" else "right")
+    groups = [("answerable", result.answerable), ("must refuse (refused)", result.refused)]
+    for name, (passed, asked) in groups + [(f"  {k}", v) for k, v in result.kinds.items()]:
+        table.add_row(name, str(passed), str(asked), f"{passed / asked:.3f}" if asked else "n/a")
+    console.print(table)
+    for failure in result.failures if show_failures else []:
+        console.print(f"{failure['id']} ({failure['reason']}): {failure['question']}\n"
+                      f"    {failure['answer'][:300]}", highlight=False, markup=False)
 
 
 def _eval_table(title: str, results: list, against_knowledge: bool) -> Table:

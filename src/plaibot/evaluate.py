@@ -8,6 +8,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import yaml
 from langchain_core.documents import Document
 
 from plaibot.assistant import Assistant, settings_embeddings
@@ -169,3 +170,49 @@ def _percentile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+QUESTION_SET_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class QuestionSetResult:
+    """A question set's outcome (see `plaibot.golden`): (passed, asked) per group."""
+
+    name: str
+    embedder: str
+    fact_first: bool
+    answerable: tuple[int, int]
+    refused: tuple[int, int]
+    kinds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def evaluate_question_set(assistant: Assistant, path: Path, *, fact_first: bool,
+                          limit: int | None = None) -> QuestionSetResult:
+    """Ask a golden-format question set (the golden set, or with `fact_first` the visitor
+    set) against `assistant`'s index."""
+    from plaibot.golden import load_golden, run_golden
+
+    try:
+        items = load_golden(path)[:limit]
+    except FileNotFoundError:
+        raise EvalFileError(f"{path}: no such file") from None
+    except (yaml.YAMLError, KeyError, TypeError) as error:
+        raise EvalFileError(f"{path}: not a question set ({error.__class__.__name__}: "
+                            f"{error})") from None
+    report = run_golden(assistant, items, fact_first=fact_first)
+    kinds = sorted({i.kind for i in items if i.kind})
+    return QuestionSetResult(
+        name=Path(path).name,
+        embedder=assistant.settings.embedding_model,
+        fact_first=fact_first,
+        answerable=report.count(lambda r: not r.item.refuse),
+        refused=report.count(lambda r: r.item.refuse),
+        kinds={k: report.count(lambda r, k=k: r.item.kind == k) for k in kinds},
+        failures=[{"id": r.item.id, "question": r.item.question, "reason": r.reason,
+                   "answer": r.answer} for r in report.failures],
+    )

@@ -61,6 +61,10 @@ class KeywordIndex:
                 frequency[token] = frequency.get(token, 0) + 1
         return {t: float(np.log(1 + (n - f + 0.5) / (f + 0.5))) for t, f in frequency.items()}
 
+    def knows(self, word: str) -> bool:
+        """Whether some chunk holds `word` (under either language's stemmer)."""
+        return any(t in self.idf for language in LANGUAGES for t in tokenize(word, language))
+
     def weight(self, token: str) -> float:
         """A term's idf; unseen terms weigh like the rarest seen ones."""
         return self.idf.get(token, self._max_idf)

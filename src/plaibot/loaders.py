@@ -74,6 +74,8 @@ def load_file(path: Path, max_bytes: int) -> tuple[list[Document], str]:
         doc.metadata.setdefault("published", "")
         doc.metadata.setdefault("topics", "")
         doc.metadata.setdefault("sources", "{}")
+        doc.metadata.setdefault("about", "")
+        doc.metadata.setdefault("entities", "[]")
         if doc.metadata.get("language") not in LANGUAGES:
             doc.metadata["language"] = detect_language(doc.page_content[:4000])
     return documents, digest
@@ -141,8 +143,11 @@ def _load_markdown(data: bytes, path: Path) -> list[Document]:
     topics = meta.get("topics") or []
     if not isinstance(topics, list):
         topics = [topics]
+    entities = _entities(meta.get("entities"))
     metadata = {
         "title": title,
+        "about": entities[0][0] if entities else "",
+        "entities": json.dumps(entities, ensure_ascii=False),
         "url": first.get("url", ""),
         "published": _scalar(meta, "published") or first.get("date", ""),
         "topics": ", ".join(_scalar({"topics": t}, "topics") for t in topics),
@@ -163,6 +168,36 @@ def _scalar(mapping: dict, key: str) -> str:
     if isinstance(value, (list, dict, set, tuple)):
         raise LoadError(f"front matter '{key}' must be plain text, not a list or mapping")
     return "" if value is None else str(value)
+
+
+_MAX_ENTITIES, _MAX_ALIASES, _MAX_NAME = 50, 40, 120
+
+
+def _entities(value: object) -> list[list[str]]:
+    """Front matter `entities`: what the document is about, first the main one, each as
+    `{name: ..., aliases: [...]}`; returned as [[name, alias, ...], ...].
+
+    Bounded (names, aliases, lengths) and plain text only, like every front matter value.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > _MAX_ENTITIES:
+        raise LoadError(f"front matter 'entities' must be a list of at most {_MAX_ENTITIES} "
+                        "{name, aliases} entries")
+    entities = []
+    for entry in value:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise LoadError("each front matter entity needs a name (text) and aliases (a list)")
+        aliases = entry.get("aliases") or []
+        if (not isinstance(aliases, list) or len(aliases) > _MAX_ALIASES
+                or not all(isinstance(a, (str, int)) for a in aliases)):
+            raise LoadError(f"entity {entry['name']!r}: aliases must be a list of at most "
+                            f"{_MAX_ALIASES} names")
+        names = [entry["name"], *map(str, aliases)]
+        if any(len(n) > _MAX_NAME or not n.strip() for n in names):
+            raise LoadError(f"entity {entry['name']!r}: names must be 1-{_MAX_NAME} characters")
+        entities.append([n.strip() for n in names])
+    return entities
 
 
 def _source_entry(value: object) -> dict[str, str]:

@@ -14,8 +14,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from plaibot.embeddings import Embedder
+from plaibot.entities import EntityIndex
 from plaibot.keyword import KeywordIndex, query_tokens
 from plaibot.store import ChunkStore, StoreUnavailable
+from plaibot.text import overview_subject
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class ScoredChunk:
     score: float
     keyword: float
     dense: float
+    # The summary of the document about what an overview question asks for ("apa itu X").
+    named: bool = False
 
 
 # Up to this many chunks, dense search is exact, over vectors held in memory (a few ms at
@@ -49,6 +53,7 @@ class _Snapshot:
                  previous: _Snapshot | None = None) -> None:
         self.chunks = {c.id: c for c in chunks}
         self.keywords = KeywordIndex(chunks, previous.keywords.tokens if previous else None)
+        self.entities = EntityIndex(chunks)
         self.vectors = vectors
 
     def exact_dense(self, query: list[float], k: int) -> list[tuple[str, float]]:
@@ -140,6 +145,31 @@ class HybridRetriever(BaseRetriever):
     def keyword_index_weight(self, term: str) -> float:
         """A term's idf in the current keyword index (how telling it is)."""
         return self.snapshot.keywords.weight(term)
+
+    def rewrite(self, question: str) -> str:
+        """`question` with the aliases of known entities read as their names (see
+        `plaibot.entities`); unchanged when it names none."""
+        snapshot = self.snapshot
+        rewritten, named = snapshot.entities.rewrite(question, snapshot.keywords.knows)
+        return rewritten if named else question
+
+    def with_summary(self, question: str, hits: list[ScoredChunk]) -> list[ScoredChunk]:
+        """`hits` led by the summary chunks of the entity an overview question asks about
+        ("apa itu Hetero Space?"), in every language, marked `named`."""
+        subject = overview_subject(question)
+        if not subject:
+            return hits
+        entities = self.snapshot.entities
+        name = entities.subject(subject, entities.rewrite(subject)[1])
+        if name is None:
+            return hits
+        summary_ids = {c.id for c in entities.summaries[name]}
+        top = max(hits, key=lambda h: h.score, default=None)
+        score, dense = (top.score, top.dense) if top else (1.0, 1.0)
+        found = {h.document.id: h for h in hits}
+        pinned = [ScoredChunk(c, score, 1.0, max(found[c.id].dense, dense) if c.id in found
+                              else dense, named=True) for c in entities.summaries[name]]
+        return pinned + [h for h in hits if h.document.id not in summary_ids]
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
         """The `k` best chunks for `query`, best first."""

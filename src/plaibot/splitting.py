@@ -23,7 +23,9 @@ def split_documents(
     documents: Iterable[Document], chunk_size: int, chunk_overlap: int
 ) -> list[Document]:
     """Chunks whose text starts with their heading path ("Title > Section"), a blank line,
-    then the body; `metadata["heading"]` holds the path and `metadata["chunk"]` the position.
+    then the body; `metadata["heading"]` holds the path, `metadata["chunk"]` the position and
+    `metadata["summary"]` whether the chunk is the opening summary of a document that names
+    what it is `about`.
 
     The heading travels inside the text so keyword and dense search both see what the
     section is about even when its body never names the subject.
@@ -42,9 +44,14 @@ def split_documents(
         position = 0
         for section in by_heading.split_text(_ODD_SPACE.sub(" ", document.page_content)):
             heading = _heading_path(document.metadata.get("title", ""), section.metadata)
+            # The text before the first section heading is the document's summary of
+            # what it is about (see docs/knowledge-format.md).
+            summary = bool(document.metadata.get("about")) and not (
+                section.metadata.get("h2") or section.metadata.get("h3"))
             for piece in by_size.split_text(section.page_content):
                 text = f"{heading}\n\n{piece}" if heading else piece
-                metadata = {**document.metadata, "heading": heading, "chunk": position}
+                metadata = {**document.metadata, "heading": heading, "chunk": position,
+                            "summary": summary}
                 chunks.append(Document(page_content=text, metadata=metadata))
                 position += 1
     return chunks

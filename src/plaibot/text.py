@@ -31,9 +31,19 @@ STOPWORDS_ID = frozenset(
     sebagai sebelum sedang sehingga sejak sekarang selain sementara semua seorang serta
     setelah siapa siapakah suatu sudah supaya tak tanpa tapi telah tentang terhadap tersebut
     tetapi tidak untuk ya yaitu yakni yang dimana dimanakah sih deh nih tolong mohon gimana
-    apa-apa berapa-berapa bro kak min ga gak nggak enggak aja
+    apa-apa berapa-berapa bro kak min ga gak nggak enggak aja saja benar kah ajah pas
     """.split()
 )
+
+# The words that make a question in each language: they decide its language even when
+# its nouns come from the other ("Siapa founder Impala Space?" is asked in Indonesian).
+QUESTION_WORDS = {
+    "id": frozenset("apa apakah siapa siapakah kapan kapankah berapa berapakah dimana "
+                    "dimanakah mana manakah bagaimana bagaimanakah kenapa mengapa "
+                    "ceritakan jelaskan terangkan".split()),
+    "en": frozenset("what when where who whom whose which why how tell explain "
+                    "describe".split()),
+}
 
 # English question words are already in bm25s' list except these.
 STOPWORDS_EN_ALL = frozenset(STOPWORDS_EN) | frozenset(
@@ -89,7 +99,27 @@ def words(text: str) -> list[str]:
     so are hyphens inside short acronyms ("PAN-RB" is "panrb").
     """
     text = _INNER_PARENS.sub(r"\1", strip_markers(text))
-    return [_join_short(_CLITIC.sub("", t.lower())) for t in _TOKEN.findall(text)]
+    tokens = (_join_short(_CLITIC.sub("", t.lower())) for t in _TOKEN.findall(text))
+    return [CHAT_WORDS.get(t, t) for t in tokens]
+
+
+# How people write in a chat box: abbreviations and colloquial forms, read as the standard
+# word so that question words, stopwords and stems see them ("brp" is "berapa").
+CHAT_WORDS = {
+    "brp": "berapa", "brapa": "berapa", "dmn": "dimana", "dimn": "dimana", "mana2": "mana",
+    "gmn": "bagaimana", "gmna": "bagaimana", "gimana": "bagaimana", "bgmn": "bagaimana",
+    "kpn": "kapan", "knp": "kenapa", "npa": "kenapa", "sapa": "siapa",
+    "yg": "yang", "tdk": "tidak", "gk": "tidak", "ga": "tidak", "gak": "tidak",
+    "nggak": "tidak", "enggak": "tidak", "skrg": "sekarang", "skrng": "sekarang",
+    "ttg": "tentang", "dr": "dari", "utk": "untuk", "jd": "jadi",
+    "thn": "tahun", "udah": "sudah", "udh": "sudah", "sdh": "sudah",
+    "blm": "belum", "dgn": "dengan", "sm": "sama", "aja": "saja", "apaan": "apa",
+    "ceritain": "ceritakan", "jelasin": "jelaskan", "terangin": "terangkan",
+    "pake": "pakai", "dapet": "dapat", "nginep": "menginap", "ketemu": "bertemu",
+    "bikin": "buat", "dibikin": "dibuat", "diadain": "diadakan", "tuh": "itu", "tu": "itu",
+    "emang": "memang", "kalo": "kalau", "krn": "karena", "bisa2": "bisa", "jg": "juga",
+    "bener": "benar",
+}
 
 
 def _join_short(token: str) -> str:
@@ -105,11 +135,14 @@ _CLITIC = re.compile(r"-(nya|lah|kah|pun|ku|mu)$")
 def detect_language(text: str, default: Language = "id") -> Language:
     """Guess Indonesian or English from function words; ties go to `default`.
 
-    Mixed questions ("Siapa founder Impala Space?") count as Indonesian when any
-    Indonesian function word outweighs the English ones, which matches how people
-    expect to be answered.
+    A question word of only one language decides (mixed questions such as "Siapa founder
+    Impala Space?" are answered in the language of their question word, as people expect);
+    otherwise the language whose function words are more frequent.
     """
     tokens = words(text)
+    asked = {language for language, cue in QUESTION_WORDS.items() if cue & set(tokens)}
+    if len(asked) == 1:
+        return asked.pop()
     id_hits = sum(t in STOPWORDS_ID for t in tokens) + sum(
         t.endswith("nya") and len(t) > 5 for t in tokens
     )
@@ -230,3 +263,28 @@ def fits_kind(sentence: str, kind: QuestionKind) -> float:
     if not (pattern and pattern.search(sentence)):
         return 0.0
     return 0.5 if kind in ("when", "how_many") else 1.0
+
+
+# Overview questions ask what (or who) something is as a whole, in any of these shapes.
+_FILLER = r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|to me|please|pls))*"
+_OVERVIEW = [re.compile(p) for p in (
+    r"^(?:apa|apakah|siapa|siapakah)(?:\s+(?:itu|sih|sebenarnya))+\s+(?P<x>.+?)" + _FILLER + "$",
+    r"^(?:siapa|siapakah)\s+(?P<x>.+?)" + _FILLER + "$",
+    r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
+    r"^(?:tolong\s+)?(?:ceritakan|jelaskan|terangkan|info|informasi)" + _FILLER
+    + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
+    r"^(?:what|who)\s+(?:is|are|was)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+    r"^(?:what\s+do\s+you\s+know\s+about|tell\s+me(?:\s+more)?\s+about|info\s+about"
+    r"|explain|describe)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+)]
+
+
+def overview_subject(question: str) -> str | None:
+    """What an overview question ("apa itu X", "X itu apa", "ceritakan tentang X", "what is
+    X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
+    text = " ".join(words(question))
+    for pattern in _OVERVIEW:
+        match = pattern.match(text)
+        if match and match["x"].strip():
+            return match["x"].strip()
+    return None

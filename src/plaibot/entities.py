@@ -1,0 +1,106 @@
+"""Entities the documents are about, found in questions by any of their names.
+
+Knowledge documents list in their front matter the entities they are about, each with its
+aliases in both languages (Kemenekraf, Kementerian Ekraf, Ministry of Creative Economy ...).
+`EntityIndex` reads them from the indexed chunks and
+
+- rewrites a question so that every alias reads as the entity's name ("siapa wamen ekraf"
+  is asked as "siapa Irene Umar"): keyword search, dense search and the answerer then all
+  look for the words the documents use;
+- knows each entity's summary chunks: the opening paragraph of the document about it, in
+  each language, which answers "apa itu X" / "what is X".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from difflib import SequenceMatcher
+
+from langchain_core.documents import Document
+
+from plaibot.text import content_tokens, words
+
+_LONGEST_ALIAS = 6  # words
+_FUZZY_MIN = 8  # characters: shorter names must be spelled right ("hetrospace" is fuzzy)
+
+
+class EntityIndex:
+    """Aliases and summary chunks of the entities named in chunks' `entities` metadata."""
+
+    def __init__(self, chunks: Iterable[Document]) -> None:
+        self.names: dict[tuple[str, ...], str] = {}  # alias words -> entity name
+        self.summaries: dict[str, list[Document]] = {}  # entity name -> its summary chunks
+        self.vocabulary: dict[str, set[str]] = {}  # entity name -> content words of its names
+        for chunk in chunks:
+            metadata = chunk.metadata
+            for entity in _parse(metadata.get("entities")):
+                known = self.vocabulary.setdefault(entity[0], set())
+                for alias in entity:
+                    known.update(content_tokens(alias, "id"))
+                    key = tuple(words(alias))
+                    if key and len(key) <= _LONGEST_ALIAS:
+                        self.names.setdefault(key, entity[0])
+            about = metadata.get("about") or ""
+            if about and metadata.get("summary"):
+                self.summaries.setdefault(about, []).append(chunk)
+        self._joined = {"".join(k): v for k, v in self.names.items()}
+
+    def rewrite(self, question: str, known: Callable[[str], bool] = lambda w: True
+                ) -> tuple[str, list[str]]:
+        """`question` with every alias read as its entity's name, longest alias first, and
+        the entities it names, in order.
+
+        The alias's own words stay after the name when the documents use them (`known`):
+        "menteri ekraf" becomes "Teuku Riefky Harsya menteri ekraf", so a sentence naming
+        both the minister and the office wins; "wamen", which no document writes, goes.
+        """
+        tokens = words(question)
+        out: list[str] = []
+        named: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for n in range(min(_LONGEST_ALIAS, len(tokens) - i), 0, -1):
+                name = self._lookup(tokens[i:i + n])
+                if name:
+                    out.append(name)
+                    spelled = set(words(name))
+                    out += [w for w in tokens[i:i + n] if w not in spelled and known(w)]
+                    named.append(name)
+                    i += n
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return " ".join(out), list(dict.fromkeys(named))
+
+    def subject(self, subject: str, named: Iterable[str]) -> str | None:
+        """The entity with a summary that an overview question's `subject` is, if any:
+        one of the `named` entities whose names hold every content word of the subject."""
+        wanted = set(content_tokens(subject, "id"))
+        for name in named:
+            if name in self.summaries and wanted and wanted <= self.vocabulary.get(name, set()):
+                return name
+        return None
+
+    def _lookup(self, span: list[str]) -> str | None:
+        name = self.names.get(tuple(span))
+        if name or not any(c.isalpha() for c in "".join(span)):
+            return name
+        joined = "".join(span)
+        name = self._joined.get(joined)  # "heterospace", "PLAI GROUND"
+        if name or len(joined) < _FUZZY_MIN:
+            return name
+        for alias, entity in self._joined.items():
+            if (abs(len(alias) - len(joined)) <= 2 and alias[0] == joined[0]
+                    and SequenceMatcher(None, alias, joined).ratio() >= 0.9):
+                return entity
+        return None
+
+
+def _parse(value: object) -> list[list[str]]:
+    try:
+        entities = json.loads(value) if isinstance(value, str) and value else []
+    except json.JSONDecodeError:
+        return []
+    return [e for e in entities if isinstance(e, list) and e and all(isinstance(n, str) for n in e)]

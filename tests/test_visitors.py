@@ -1,0 +1,64 @@
+"""The visitor set: questions typed as visitors type them, judged fact first.
+
+`tests/visitors.yaml` was written before tuning, from the reference facts rather than the
+knowledge text. An answer passes only when its first sentence holds the expected fact, in
+the asker's language, with no side fact it must avoid; must-refuse questions must be
+refused. Thresholds sit just below the rates measured with multilingual-e5-small on
+2026-12-01 (see the README's "Question sets"), so that a regression fails.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from plaibot.golden import first_sentence, load_golden, run_golden
+
+VISITORS = Path(__file__).parent / "visitors.yaml"
+# Measured 2026-12-01 (multilingual-e5-small): answerable 149/190 = 0.784, refused 21/38 = 0.553.
+ANSWERABLE, REFUSED = 0.76, 0.5
+
+
+@pytest.fixture(scope="module")
+def report(assistant):
+    return run_golden(assistant, load_golden(VISITORS), fact_first=True)
+
+
+def test_visitor_set_is_big_and_varied():
+    items = load_golden(VISITORS)
+    assert len(items) >= 150
+    kinds = {i.kind for i in items}
+    assert {"overview", "fact", "followup", "near", "out"} <= kinds
+    assert sum(i.refuse for i in items) >= 30 and sum(bool(i.history) for i in items) >= 10
+    assert all(i.expect for i in items if not i.refuse)
+
+
+def _failed(report, keep):
+    return [f"{r.item.id}: {r.reason}" for r in report.failures if keep(r)]
+
+
+def test_answerable_questions_get_the_fact_first(report):
+    answerable = lambda r: not r.item.refuse  # noqa: E731
+    assert report.rate(answerable) >= ANSWERABLE, _failed(report, answerable)
+
+
+def test_overview_questions_say_what_the_thing_is(report):
+    overview = lambda r: r.item.kind == "overview"  # noqa: E731
+    assert report.rate(overview) >= 0.9, _failed(report, overview)
+
+
+def test_must_refuse_questions_are_refused(report):
+    refuse = lambda r: r.item.refuse  # noqa: E731
+    assert report.rate(refuse) >= REFUSED, _failed(report, refuse)
+    assert report.rate(lambda r: r.item.kind == "out") >= 0.85
+
+
+def test_mixed_questions_are_answered_in_the_language_of_their_question_words(assistant):
+    answer = assistant.ask("Siapa founder Impala Space?")
+    assert answer.language == "id" and not answer.refused
+    assert "Gatot" in first_sentence(answer.text) and "founders" not in answer.text
+
+
+def test_fact_first_judging_looks_at_the_first_sentence_only():
+    assert first_sentence("Hetero Space dibuka 2020. [1] Lokasinya Semarang. [2]") == (
+        "Hetero Space dibuka 2020.")
+    assert first_sentence("") == ""
