@@ -150,7 +150,8 @@ class ExtractiveAnswerer:
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind, question)
-        unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)), None)
+        unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)
+                        and _speaks_of_what_is_asked(c, question, entities)), None)
         if unknown and unknown.coverage >= max(c.coverage for c in chosen):
             # The documents say they do not know: a refusal, with their own words as reason.
             text, sources = _cite([unknown])
@@ -363,6 +364,20 @@ def _named_entities(question: str, hits: Sequence[ScoredChunk]) -> list[list[str
     spelled = {name: set(words(name)) for name in found}
     return [found[n] for n in found
             if not any(m != n and spelled[n] < spelled[m] for m in found)]
+
+
+def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
+                             entities: list[list[str]]) -> bool:
+    """Whether `sentence` names something the question asks beyond the entities it names.
+
+    "The current head of Impala Network is unknown" shares only a name with "Impala
+    Space's address?": it must not turn that question into a refusal.
+    """
+    language = _language_of(sentence.chunk.document)
+    names = {t for entity in entities for alias in entity for t in tokenize(alias, language)}
+    asked = set(content_tokens(question, language)) - names
+    said = _Tokens.of(tokenize(sentence.text, language))
+    return not asked or any(t in said.words or said.near(t) for t in asked)
 
 
 def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:
