@@ -204,7 +204,9 @@ def test_citation_check_removes_unknown_numbers_and_keeps_the_rest():
 
 def test_stream_endpoint_sends_replace_when_citations_change(knowledge_settings, assistant):
     llm, _ = with_model(knowledge_settings, assistant, lambda m: opened(m).replace("].", "][42]."))
-    app = create_app(knowledge_settings, llm)
+    # The server's own origin is the address it listens on, never the Host header.
+    app = create_app(knowledge_settings.model_copy(
+        update={"allowed_origins": ["http://testserver"]}), llm)
     client = TestClient(app)
     headers = {"Origin": "http://testserver"}
     token = client.post("/api/session", headers=headers).json()["token"]

@@ -97,7 +97,9 @@ def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, dict]]:
 
 def test_real_model_output_streams_through_the_api_and_is_checked(
         knowledge_settings, assistant, model_url):
-    settings = llm_settings(knowledge_settings, model_url)
+    # The server's own origin is the address it listens on, never the Host header.
+    settings = llm_settings(knowledge_settings, model_url).model_copy(
+        update={"allowed_origins": ["http://testserver"]})
     llm = Assistant(settings, store=assistant.store)
     client = TestClient(create_app(settings, llm))
     headers = {"Origin": "http://testserver"}

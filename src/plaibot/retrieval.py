@@ -17,7 +17,7 @@ from plaibot.embeddings import Embedder
 from plaibot.entities import EntityIndex
 from plaibot.keyword import KeywordIndex, query_tokens
 from plaibot.store import ChunkStore, StoreUnavailable
-from plaibot.text import overview_subject
+from plaibot.text import overview_subject, words
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,10 @@ class HybridRetriever(BaseRetriever):
         `plaibot.entities`); unchanged when it names none."""
         snapshot = self.snapshot
         rewritten, named = snapshot.entities.rewrite(question, snapshot.keywords.knows)
-        return rewritten if named else question
+        # The rewrite spells the question as bare words: keep the visitor's own text (its
+        # case and "?", which a chat model's prompt shows) when no alias was replaced.
+        unchanged = rewritten.casefold() == " ".join(words(question)).casefold()
+        return rewritten if named and not unchanged else question
 
     def with_summary(self, question: str, hits: list[ScoredChunk]) -> list[ScoredChunk]:
         """`hits` led by the summary chunks of the entity an overview question asks about
