@@ -45,6 +45,7 @@ from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
 from plaibot.records import Records, RecordsUnavailable
 from plaibot.state import FallbackState, MemoryState, open_state
+from plaibot.staff import LOGIN_BODY_BYTES as STAFF_LOGIN_BODY_BYTES
 from plaibot.staff import PREFIX as STAFF_PREFIX
 from plaibot.staff import staff_body_limit
 from plaibot.store import StoreUnavailable
@@ -396,7 +397,9 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         return response
 
     app.add_middleware(BodyLimit, limit=settings.max_page_body_bytes, limits={
-        "/api/": settings.max_body_bytes, f"{STAFF_PREFIX}/": staff_body_limit(settings)})
+        "/api/": settings.max_body_bytes, f"{STAFF_PREFIX}/": staff_body_limit(settings),
+        # The login form is read before any session exists: a password fits in 4 KB.
+        f"{STAFF_PREFIX}/log": STAFF_LOGIN_BODY_BYTES})
     app.add_middleware(PageRoutes)  # Gradio's uploads, files and the like: 404
     app.add_middleware(
         CORSMiddleware,

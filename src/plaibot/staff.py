@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREFIX = "/staff"
+LOGIN_BODY_BYTES = 4096  # the login form, read before any session exists
 COOKIE = "plaibot_staff"
 MIN_PASSWORD_CHARS = 10
 # scrypt at n=2**14, r=8: 16 MB and about 40 ms per attempt here, so guessing is slow and a
@@ -479,11 +480,6 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     def secure(request: Request) -> bool:
         forwarded = request.headers.get("x-forwarded-proto", "") if settings.trusted_proxies else ""
         return request.url.scheme == "https" or forwarded.split(",")[-1].strip() == "https"
-
-    from plaibot.api import BodyLimit
-
-    # The login form is read before any session exists: a password fits in 4 KB.
-    app.add_middleware(BodyLimit, limit=4096, prefix=f"{PREFIX}/log")
 
     @app.get(f"{PREFIX}/login", include_in_schema=False)
     def login_page() -> HTMLResponse:
