@@ -12,7 +12,7 @@ import numpy as np
 
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
-from plaibot.conversation import Turn, context_for, user_questions
+from plaibot.conversation import Turn, context_for, points_back, user_questions
 from plaibot.embeddings import Embedder, embeddings_for
 from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
 from plaibot.gaps import Gap, GapLog
@@ -21,7 +21,7 @@ from plaibot.indexing import IndexReport, index_paths
 from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, detect_language
+from plaibot.text import Language, detect_language, tokenize, words
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -110,7 +110,7 @@ class Assistant:
         From the second turn on, an answerer with a chat model rewrites the question to stand
         alone; otherwise a follow-up is read against the earlier question it leans on.
         """
-        context = context_for(question, history)
+        context = self._context(question, history)
         language = detect_language(question, default=detect_language(context) if context else "id")
         earlier = user_questions(history)
         standalone = self._answerer.standalone(question, earlier, language) if earlier else None
@@ -131,7 +131,19 @@ class Assistant:
             return None
         if user_questions(history) and isinstance(self._answerer, GeneratingAnswerer):
             return None
-        return _query(*self._rewritten(question, context_for(question, history)))
+        return _query(*self._rewritten(question, self._context(question, history)))
+
+    def _context(self, question: str, history: Sequence[Turn] | None) -> str:
+        """The earlier question a short follow-up leans on, unless, pointing nowhere back, the
+        question names a word no document holds: "What is the capital of Australia?" after a
+        question about the minister is not about the minister."""
+        context = context_for(question, history)
+        if context and not points_back(question):
+            self._ensure_index()
+            knows = self.retriever.snapshot.keywords.knows
+            if any(not knows(w) for w in words(question) if tokenize(w, "id", question=True)):
+                return ""
+        return context
 
     def _rewritten(self, question: str, context: str) -> tuple[str, str]:
         """The question and its context with entity aliases read as the entities' names."""

@@ -45,11 +45,15 @@ def message_text(content: object) -> str:
     return ""
 
 
+def points_back(question: str) -> bool:
+    """Whether the question refers to something said before ("itu", "it", "alamatnya")."""
+    return any(w in _REFERRING or (w.endswith("nya") and len(w) > 4) for w in words(question))
+
+
 def is_follow_up(question: str) -> bool:
     """Short questions, or ones that point back ("kapan dibuka?", "where is it?")."""
     content = max(len(tokenize(question, language, question=True)) for language in LANGUAGES)
-    points_back = any(w in _REFERRING or (w.endswith("nya") and len(w) > 4) for w in words(question))
-    return content <= 2 or points_back
+    return content <= 2 or points_back(question)
 
 
 def context_for(question: str, history: Sequence[Turn] | None) -> str:
