@@ -131,11 +131,10 @@ def test_real_model_output_streams_through_the_api_and_is_checked(
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """`app` on a free loopback port in this process, so responses really stream."""
+def serving(app, port: int) -> Iterator[str]:
+    """`app` on loopback `port` in this process, so responses really stream."""
     import uvicorn
 
-    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -153,9 +152,11 @@ def test_model_server_killed_mid_answer_still_gives_a_cited_answer(
         knowledge_settings, assistant, tmp_path):
     question = "Where is Hetero Space Solo?"
     with model_server(tmp_path / "server.log") as (url, process):
-        settings = llm_settings(knowledge_settings, url, llm_max_tokens=256)
+        port = free_port()  # its address is the app's own origin, so it must be known first
+        settings = llm_settings(knowledge_settings, url, llm_max_tokens=256).model_copy(
+            update={"host": "127.0.0.1", "port": port})
         app = create_app(settings, Assistant(settings, store=assistant.store))
-        with serving(app) as base, httpx.Client(base_url=base, timeout=180) as http:
+        with serving(app, port) as base, httpx.Client(base_url=base, timeout=180) as http:
             origin = {"Origin": base}
             token = http.post("/api/session", headers=origin).json()["token"]
             events = []

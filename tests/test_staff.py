@@ -44,8 +44,10 @@ def folders(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def settings(folders) -> Settings:
+    # TestClient calls from http://testserver, which is not the address the app listens on.
     return Settings(knowledge_dir=folders / "knowledge", index_dir=folders / "data" / "index",
-                    staff_password=HASH, staff_login_attempts=3, max_file_mb=0.05)
+                    staff_password=HASH, staff_login_attempts=3, max_file_mb=0.05,
+                    allowed_origins=["http://testserver"])
 
 
 @pytest.fixture(scope="module")
