@@ -42,6 +42,27 @@ def test_follow_up_is_read_against_the_conversation(assistant):
     assert "Banyumas" in first_sentence and "16 Desember 2022" in first_sentence
 
 
+@pytest.mark.parametrize("question", ["Terus opening-nya kapan?", "alamatnya dmn?", "is it open?"])
+def test_a_question_that_points_back_leans_on_the_one_before(question):
+    from plaibot.conversation import points_back
+
+    assert points_back(question)
+
+
+@pytest.mark.parametrize("question", ["Siapa yang punya Impala?", "What is the capital of Australia?"])
+def test_a_question_that_points_nowhere_back_stands_alone(question):
+    from plaibot.conversation import points_back
+
+    assert not points_back(question)
+
+
+def test_what_time_is_answered_with_a_time_of_day_or_refused(assistant):
+    hours = assistant.ask("hetero banyumas buka jam brp")
+    assert hours.grounded and "09.00" in hours.text.split(" [")[0]
+    # The documents give Semarang's opening date, never its hours: a date does not answer.
+    assert assistant.ask("hetero space semarang buka jam brp").refused
+
+
 def test_conflicting_sources_are_both_given(assistant):
     answer = assistant.ask("Berapa jumlah kolaborator Hetero Space?")
     assert "850" in answer.text and "250" in answer.text

@@ -80,7 +80,7 @@ def test_content_tokens_are_question_tokens(text, lang):
 @given(any_text, language)
 def test_language_detection_always_answers_id_or_en(text, default):
     assert detect_language(text, default=default) in LANGUAGES
-    assert question_kind(text) in ("when", "how_many", "who", "where", "other")
+    assert question_kind(text) in ("time", "when", "how_many", "who", "where", "other")
     assert fits_kind(text, question_kind(text)) in (0.0, 0.5, 1.0)
 
 

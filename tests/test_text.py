@@ -1,4 +1,11 @@
-from plaibot.text import detect_language, question_kind, split_sentences, tokenize, words
+from plaibot.text import (
+    detect_language,
+    fits_kind,
+    question_kind,
+    split_sentences,
+    tokenize,
+    words,
+)
 
 
 def test_detects_indonesian_english_and_mixed_questions():
@@ -34,3 +41,23 @@ def test_question_kinds_in_both_languages():
     assert question_kind("Siapa menterinya?") == "who"
     assert question_kind("Where is it?") == "where"
     assert question_kind("How does it work?") == "other"
+    assert question_kind("hetero buka jam brp") == question_kind("What time does it open?") == "time"
+
+
+def test_a_time_of_day_answers_what_time_and_a_date_does_not():
+    assert fits_kind("Buka Senin sampai Jumat, pukul 09.00–18.00.", "time") == 1.0
+    assert fits_kind("Open Monday to Friday, 09:00–18:00.", "time") == 1.0
+    assert fits_kind("Diresmikan pada Jumat, 31 Januari 2020.", "time") == 0.0
+
+
+def test_what_the_question_names_does_not_answer_it():
+    asked = frozenset(words("Who designed the Hetero Space Banyumas building?"))
+    assert fits_kind("The Hetero Space Banyumas building was designed in 1937.", "who", asked) == 0
+    assert fits_kind("It was designed by the architect Herman Karsten.", "who", asked) == 1
+    season = frozenset(words("brp hadiah HFS Season 3"))
+    assert fits_kind("Hetero for Startup Season 3 dibuka Februari.", "how_many", season) < 1
+    assert fits_kind("Season 3 menargetkan 2.000 pendaftar.", "how_many", season) == 1
+
+
+def test_an_ordinal_answers_which_one():
+    assert fits_kind("Banyumas adalah lokasi ketiga Hetero Space.", "how_many") == 1

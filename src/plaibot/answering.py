@@ -150,6 +150,9 @@ class ExtractiveAnswerer:
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind, question)
+        if kind == "time" and not any(c.fits for c in chosen):
+            # Only a time of day answers "jam berapa buka?": not the date it opened.
+            return refusal(language, confidence, list(hits))
         unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)
                         and _speaks_of_what_is_asked(c, question, entities)), None)
         if unknown and unknown.coverage >= max(c.coverage for c in chosen):
@@ -192,6 +195,7 @@ class ExtractiveAnswerer:
                 if term not in terms
             }
             parsed = _parse(hit.document, language)
+            asked = frozenset(words(f"{question} {context}"))
             subject = set(content_tokens(overview_subject(question) or "", language))
             heading, passage = parsed.heading, parsed.tokens
             passage_coverage = _coverage({**context_terms, **terms}, passage, frozenset())
@@ -213,7 +217,7 @@ class ExtractiveAnswerer:
                 if context_terms:
                     in_context = _coverage(context_terms, tokens, around)
                     coverage = 0.7 * coverage + 0.3 * in_context if terms else in_context
-                fits = fits_kind(text, kind)
+                fits = fits_kind(text, kind, asked)
                 if subject and _defines(tokens.words, text, subject, language):
                     fits = max(fits, 1.0)  # "X adalah ..." answers "siapa X" / "what is X"
                 score = (coverage - restated + self.kind_bonus * fits + 0.1 * hit.score / best_fused

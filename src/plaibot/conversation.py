@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Union
@@ -45,9 +46,14 @@ def message_text(content: object) -> str:
     return ""
 
 
+# "-nya" on any word points back to what was named before ("opening-nya", "alamatnya");
+# words() strips the hyphenated clitic, so it is looked for in the raw text.
+_NYA = re.compile(r"\w{3,}-?nya\b", re.IGNORECASE)
+
+
 def points_back(question: str) -> bool:
     """Whether the question refers to something said before ("itu", "it", "alamatnya")."""
-    return any(w in _REFERRING or (w.endswith("nya") and len(w) > 4) for w in words(question))
+    return bool(_NYA.search(question)) or any(w in _REFERRING for w in words(question))
 
 
 def is_follow_up(question: str) -> bool:

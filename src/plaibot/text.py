@@ -118,7 +118,7 @@ CHAT_WORDS = {
     "pake": "pakai", "dapet": "dapat", "nginep": "menginap", "ketemu": "bertemu",
     "bikin": "buat", "dibikin": "dibuat", "diadain": "diadakan", "tuh": "itu", "tu": "itu",
     "emang": "memang", "kalo": "kalau", "krn": "karena", "bisa2": "bisa", "jg": "juga",
-    "bener": "benar",
+    "bener": "benar", "lab": "laboratorium",
 }
 
 
@@ -183,9 +183,11 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
-QuestionKind = Literal["when", "how_many", "who", "where", "other"]
+QuestionKind = Literal["time", "when", "how_many", "who", "where", "other"]
 
 _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
+    # A time of day ("jam berapa buka", "opening hours"): a date does not answer it.
+    "time": frozenset("jam pukul hours".split()),
     "when": frozenset("kapan kapankah tanggal when date year tahun hari day".split()),
     "how_many": frozenset("berapa berapakah jumlah how many much luas biaya persen".split()),
     "who": frozenset("siapa siapakah who whom whose".split()),
@@ -198,6 +200,7 @@ _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
 # content: "What is the address of X?" is answered by "X is at Jl. ...".
 _CUE_WORDS = frozenset(
     "tanggal date year tahun jumlah number alamat address lokasi location letak lama waktu "
+    "jam pukul hours "
     "long durasi duration "
     "located beralamat berlokasi terletak".split()
 )
@@ -214,6 +217,8 @@ def content_tokens(question: str, language: Language) -> list[str]:
 def question_kind(question: str) -> QuestionKind:
     """What sort of answer a question wants, from its question words."""
     tokens = words(question)
+    if "what" in tokens and "time" in tokens:
+        return "time"
     for kind, cue in _KIND_WORDS.items():
         if any(t in cue for t in tokens):
             if kind == "how_many" and "how" in tokens and not ({"many", "much"} & set(tokens)):
@@ -232,7 +237,10 @@ _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 _PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d", re.IGNORECASE)
 
-_KIND_PATTERNS = {"when": _DATE, "how_many": _NUMBER, "who": _NAME, "where": _PLACE}
+_CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re.IGNORECASE)
+
+_KIND_PATTERNS = {"time": _CLOCK, "when": _DATE, "how_many": _NUMBER, "who": _NAME,
+                  "where": _PLACE}
 
 
 _FULL_DATE = re.compile(
@@ -244,25 +252,34 @@ _COUNT = re.compile(
     r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d.,]))\d[\d.,]*"
     r"|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|puluhan|ratusan"
     r"|ribuan|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|hundreds"
-    r"|thousands)\b",
+    r"|thousands"
+    # ordinals answer "yang ke berapa?" / "which site was it?"
+    r"|pertama|kedua|ketiga|keempat|kelima|first|second|third|fourth|fifth)\b",
     re.IGNORECASE,
 )
 
 
-def fits_kind(sentence: str, kind: QuestionKind) -> float:
+def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozenset()) -> float:
     """How well a sentence holds the kind of thing asked for: 0, partly, or 1.
 
     For "when", a day and month (or "end of 2025") is a full answer and a bare year only part
-    of one; for "how many", a year is only part of an answer.
+    of one; for "how many", a year is only part of an answer. A name or figure the question
+    itself holds (`asked`, its words) answers nothing: "Hetero Space Banyumas" does not answer
+    "who designed Hetero Space Banyumas?", nor the "3" of "Season 3" "how many ... Season 3?".
     """
     if kind == "when" and _FULL_DATE.search(sentence):
         return 1.0
-    if kind == "how_many" and _COUNT.search(sentence):
+    if kind == "how_many" and _new(_COUNT, sentence, asked):
         return 1.0
     pattern = _KIND_PATTERNS.get(kind)
-    if not (pattern and pattern.search(sentence)):
+    if not (pattern and _new(pattern, sentence, asked)):
         return 0.0
     return 0.5 if kind in ("when", "how_many") else 1.0
+
+
+def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool:
+    """Whether `pattern` finds something in `sentence` that is not all words of `asked`."""
+    return any(not set(words(m.group())) <= asked for m in pattern.finditer(sentence))
 
 
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
