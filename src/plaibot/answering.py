@@ -18,7 +18,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from plaibot.i18n import EXAMPLES, t
-from plaibot.retrieval import ScoredChunk
+from plaibot.retrieval import Retrieval, ScoredChunk
 from plaibot.splitting import chunk_sentences
 from plaibot.text import (
     LANGUAGES,
@@ -122,21 +122,16 @@ class ExtractiveAnswerer:
         # see plaibot.embeddings.Calibration.
         self.confidence_weights = confidence_weights
 
-    def answer(
-        self, question: str, hits: Sequence[ScoredChunk], language: Language,
-        context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-    ) -> Answer:
-        """Answer `question` from `hits`.
-
-        `context` is an earlier question a follow-up leans on; `similarities` maps a chunk id
-        to the cosine similarity of each of its sentences with the question.
-        """
+    def answer(self, retrieval: Retrieval) -> Answer:
+        """Answer `retrieval.question` from its passages, or refuse."""
+        question, hits, language = retrieval.question, retrieval.passages, retrieval.language
+        context, similarities = retrieval.context, retrieval.similarities
         named = [h for h in hits if h.named]
         if named:
             return self._overview(named, hits, language)
         kind = question_kind(question)
         sentences = _in_language(self._rank_sentences(question, context, kind, hits, language,
-                                                      similarities or {}), language)
+                                                      similarities), language)
         entities = _named_entities(question, hits)
         if entities:
             # A question about X is answered from what is said about X: "jam buka Hetero

@@ -19,9 +19,9 @@ from plaibot.gaps import Gap, GapLog
 from plaibot.generation import AnswerEvent, GeneratingAnswerer, answerer_for
 from plaibot.indexing import IndexReport, index_paths
 from plaibot.questions import validate_question
-from plaibot.retrieval import HybridRetriever, ScoredChunk
+from plaibot.retrieval import HybridRetriever, Retrieval, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import Language, detect_language, tokenize, words
+from plaibot.text import detect_language, tokenize, words
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -88,7 +88,7 @@ class Assistant:
         Raises `QuestionError` for an empty or over-long question, and `StoreUnavailable`
         when the index has never been loaded and its store cannot be reached.
         """
-        return self._answerer.answer(*self._retrieve(self._validate(question), history))
+        return self._answerer.answer(self._retrieve(self._validate(question), history))
 
     def stream(self, question: str, history: Sequence[Turn] | None = None) -> Iterator[AnswerEvent]:
         """`ask` as events: `Token`s of the text as it is written, `Replace` when the text
@@ -100,12 +100,11 @@ class Assistant:
         return self._stream(question, history)
 
     def _stream(self, question: str, history: Sequence[Turn] | None) -> Iterator[AnswerEvent]:
-        yield from self._answerer.stream(*self._retrieve(question, history))
+        yield from self._answerer.stream(self._retrieve(question, history))
 
-    def _retrieve(
-        self, question: str, history: Sequence[Turn] | None
-    ) -> tuple[str, list[ScoredChunk], Language, str, dict[str, np.ndarray]]:
-        """The question to answer, its passages, language, earlier context and similarities.
+    def _retrieve(self, question: str, history: Sequence[Turn] | None) -> Retrieval:
+        """The question to answer with its passages, language, earlier context and
+        sentence similarities.
 
         From the second turn on, an answerer with a chat model rewrites the question to stand
         alone; otherwise a follow-up is read against the earlier question it leans on.
@@ -120,7 +119,8 @@ class Assistant:
         question, context = self._rewritten(question, context)
         query = _query(question, context)
         hits = self.retriever.with_summary(question, self.search(query))
-        return question, hits, language, context, self._sentence_similarities(query, hits)
+        return Retrieval(question, hits, language, context,
+                         self._sentence_similarities(query, hits))
 
     def query_for(self, question: str, history: Sequence[Turn] | None = None) -> str | None:
         """The text `ask(question, history)` will embed, when it is known before answering:

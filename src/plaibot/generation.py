@@ -19,7 +19,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Union
 
@@ -29,7 +29,7 @@ from plaibot.config import Settings
 from plaibot.errors import AnswererError
 from plaibot.grounding import grounded_messages, number_passages, rewrite_messages
 from plaibot.i18n import t
-from plaibot.retrieval import ScoredChunk
+from plaibot.retrieval import Retrieval
 from plaibot.text import Language, detect_language, tokenize
 
 if TYPE_CHECKING:
@@ -70,14 +70,11 @@ class Answerer(Protocol):
     def standalone(self, question: str, earlier: Sequence[str], language: Language) -> str | None:
         """`question` rewritten to stand alone after the `earlier` questions, or None."""
 
-    def answer(self, question: str, hits: Sequence[ScoredChunk], language: Language,
-               context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-               ) -> Answer:
-        """The answer to `question` from `hits` (see `ExtractiveAnswerer.answer`)."""
+    def answer(self, retrieval: Retrieval) -> Answer:
+        """The answer to `retrieval.question` from its passages (see
+        `ExtractiveAnswerer.answer`)."""
 
-    def stream(self, question: str, hits: Sequence[ScoredChunk], language: Language,
-               context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-               ) -> Iterator[AnswerEvent]:
+    def stream(self, retrieval: Retrieval) -> Iterator[AnswerEvent]:
         """The same answer as events, ending with `Final`."""
 
 
@@ -97,15 +94,11 @@ class QuotingAnswerer:
     def standalone(self, question: str, earlier: Sequence[str], language: Language) -> str | None:
         return None  # follow-ups are read against the earlier question instead
 
-    def answer(self, question: str, hits: Sequence[ScoredChunk], language: Language,
-               context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-               ) -> Answer:
-        return self.extractive.answer(question, hits, language, context, similarities)
+    def answer(self, retrieval: Retrieval) -> Answer:
+        return self.extractive.answer(retrieval)
 
-    def stream(self, question: str, hits: Sequence[ScoredChunk], language: Language,
-               context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-               ) -> Iterator[AnswerEvent]:
-        return quoted(self.answer(question, hits, language, context, similarities))
+    def stream(self, retrieval: Retrieval) -> Iterator[AnswerEvent]:
+        return quoted(self.answer(retrieval))
 
 
 class GeneratingAnswerer(QuotingAnswerer):
@@ -131,23 +124,19 @@ class GeneratingAnswerer(QuotingAnswerer):
             return None
         return accepted_rewrite(text, question, earlier, language, self.max_question_chars)
 
-    def answer(self, question: str, hits: Sequence[ScoredChunk], language: Language,
-               context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-               ) -> Answer:
-        *_, final = self.stream(question, hits, language, context, similarities)
+    def answer(self, retrieval: Retrieval) -> Answer:
+        *_, final = self.stream(retrieval)
         assert isinstance(final, Final)
         return final.answer
 
-    def stream(self, question: str, hits: Sequence[ScoredChunk], language: Language,
-               context: str = "", similarities: Mapping[str, Sequence[float]] | None = None,
-               ) -> Iterator[AnswerEvent]:
-        fallback = self.extractive.answer(question, hits, language, context, similarities)
+    def stream(self, retrieval: Retrieval) -> Iterator[AnswerEvent]:
+        fallback = self.extractive.answer(retrieval)
         if not fallback.grounded:  # refused, or the documents say they do not know
             yield from quoted(fallback)
             return
-        passages = number_passages(hits)
-        messages = grounded_messages(question, passages, language, context=context,
-                                     sentences=self.max_sentences)
+        passages = number_passages(retrieval.passages)
+        messages = grounded_messages(retrieval.question, passages, retrieval.language,
+                                     context=retrieval.context, sentences=self.max_sentences)
         shown = ""
         try:
             for piece in self._generate(messages):
@@ -159,7 +148,8 @@ class GeneratingAnswerer(QuotingAnswerer):
             log.warning("chat model failed, quoting instead: %r", error)
             yield from _instead(fallback, "llm_unavailable", f"error: {error!r}", shown)
             return
-        checked = check_citations(shown, {p.number: p.shown() for p in passages}, language)
+        checked = check_citations(shown, {p.number: p.shown() for p in passages},
+                                  retrieval.language)
         if checked.problem:
             log.info("generated answer rejected, quoting instead: %s", checked.problem)
             yield from _instead(fallback, "llm_unchecked", checked.problem, shown)

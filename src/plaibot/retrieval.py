@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -17,7 +18,7 @@ from plaibot.embeddings import Embedder
 from plaibot.entities import EntityIndex
 from plaibot.keyword import KeywordIndex, query_tokens
 from plaibot.store import ChunkStore, StoreUnavailable
-from plaibot.text import overview_subject, words
+from plaibot.text import Language, overview_subject, words
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,24 @@ class ScoredChunk:
     dense: float
     # The summary of the document about what an overview question asks for ("apa itu X").
     named: bool = False
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval hands an answerer for one question.
+
+    `question` is the question as answered (a chat model's standalone rewrite of a follow-up,
+    entity aliases read as their names); `language` the one to answer in; `context` the
+    earlier question a follow-up leans on ("" when it stands alone); `similarities` maps a
+    passage's chunk id to the similarity of each of its sentences with the question,
+    relative to the embedder's floor (empty when the index has no sentence vectors).
+    """
+
+    question: str
+    passages: list[ScoredChunk]
+    language: Language
+    context: str = ""
+    similarities: Mapping[str, Sequence[float]] = field(default_factory=dict)
 
 
 # Up to this many chunks, dense search is exact, over vectors held in memory (a few ms at
