@@ -3,7 +3,7 @@
 `ChunkStore` (in `chunks.py`) is what the other steps use. Behind it:
 
 - `connection.py`: reaching Chroma (a folder, memory or a server), the one module that
-  imports chromadb;
+  imports chromadb at run time;
 - `versions.py`: which version of each file readers see while files are re-indexed
   (pure functions over chunk metadata);
 - `sentences.py`: the per-sentence vectors stored beside the chunks, and their cache.
