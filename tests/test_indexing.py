@@ -104,7 +104,8 @@ EMBEDDERS = {"e5": default_embeddings, "minilm": lambda: embeddings_for(MINILM_M
 @pytest.mark.parametrize(("before", "after"), [
     # An index built by MiniLM (plaibot's embedder until 2026-12) is re-embedded with e5.
     ("minilm-float32", "e5"), ("minilm-float32", "minilm-bfloat16")])
-def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path, before, after):
+def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path, monkeypatch,
+                                                                  before, after):
     before, after = EMBEDDERS[before](), EMBEDDERS[after]()
     def vectors(store):
         (chunk,), matrix = store.snapshot()
@@ -123,10 +124,12 @@ def test_store_opened_with_another_embedder_re_embeds_everything(tmp_path, befor
     reopened = ChunkStore.persistent(tmp_path, "swap", after)
     fresh = ChunkStore.in_memory(f"test-{uuid.uuid4().hex[:8]}", after)
     add(fresh)
-    assert reopened.vectorstore._collection.metadata["embedder"] == after.fingerprint
     for got, want, earlier in zip(vectors(reopened), vectors(fresh), (old_chunk, old_sentences)):
         assert np.allclose(got, want, atol=1e-6)
         assert not np.allclose(got, earlier, atol=1e-5)
+    # The new embedder is recorded: opened with it again, the store embeds nothing.
+    monkeypatch.setattr(after, "embed_passages", lambda texts: pytest.fail("re-embedded"))
+    assert ChunkStore.persistent(tmp_path, "swap", after).count() == 1
 
 
 @pytest.mark.parametrize("name", ["e5", "minilm"])
