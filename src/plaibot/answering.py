@@ -381,9 +381,16 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:
     """Whether a sentence, read with its heading, names every one of `entities`."""
-    said = set(words(sentence.text)) | set(words(sentence.chunk.document.metadata.get(
-        "heading", "")))
-    return all(any(set(words(alias)) <= said for alias in entity) for entity in entities)
+    said = _word_set(sentence.text) | _word_set(sentence.chunk.document.metadata.get(
+        "heading", ""))
+    return all(any(_word_set(alias) <= said for alias in entity) for entity in entities)
+
+
+@lru_cache(maxsize=20_000)
+def _word_set(text: str) -> frozenset[str]:
+    """`words(text)` as a set, remembered: the same sentences and names are read for every
+    question that retrieves them."""
+    return frozenset(words(text))
 
 
 @lru_cache(maxsize=256)
