@@ -209,9 +209,9 @@ class BusyGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
-            reason = self.stage.refusal()
-            if reason is not None:
-                await self.refused(Busy(reason, self.stage.retry_after))(scope, receive, send)
+            busy = self.stage.check()
+            if busy is not None:
+                await self.refused(busy)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
