@@ -22,7 +22,6 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from plaibot.config import Settings
 
-
 # How long an idle connection stays open between requests: past the longest Retry-After a
 # busy server gives (10 s, see plaibot.admission) and a caller's jitter on it, so a caller
 # that comes back when told finds its connection open. At uvicorn's 5 s, callers came back
