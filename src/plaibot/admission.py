@@ -73,7 +73,8 @@ def default_workers(model_threads: int | None = None) -> int:
     numpy), so a few per core overlap; more only take the lock from the event loop. On two
     cores with e5, in one interleaved run (load average 3 to 5): 4 workers answered 70.7,
     64.1 and 63.1 a second at 32, 128 and 512 clients with p99 1.1 s at 128, 8 workers
-    64.7, 64.9 and 69.9 with p99 2.2 s; 2 and 3 lost answers at 128 and 512.
+    64.7, 64.9 and 69.9 with p99 2.2 s. In another run 2 and 3 workers answered fewer at
+    128 and 512 clients than 4 (54.7 and 64.8 a second at 128 against 73.3).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if model_threads is None:
