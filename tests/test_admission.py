@@ -42,6 +42,50 @@ def test_full_queue_refuses_at_once_and_every_admitted_job_runs():
     assert stage.call(lambda: "free again") == "free again"
 
 
+def test_check_refuses_without_queueing_and_admits_when_there_is_room():
+    stage = AnsweringStage(workers=1, queue_size=1, max_wait=WAIT)
+    assert stage.check() is None
+    gate = blocked(stage)
+    assert stage.check() is None  # the queue still has a place
+    waiting = stage.submit(lambda: "queued")
+    busy = stage.check()
+    assert busy is not None and busy.reason == "queue_full" and stage.waiting == 1
+    gate.set()
+    assert waiting.result(WAIT) == "queued"
+
+
+def test_retry_after_grows_with_refusals_and_falls_back_as_answers_return():
+    stage = AnsweringStage(workers=1, queue_size=0, max_wait=WAIT, max_retry_after=5)
+    stage.retry_window = 0.05
+
+    def refusals(count: int) -> list[int]:
+        told = []
+        for _ in range(count):
+            with pytest.raises(Busy) as busy:
+                stage.submit(lambda: None)
+            told.append(busy.value.retry_after)
+        return told
+
+    gate = blocked(stage)
+    assert set(refusals(20)) == {1}  # within the first window: the minimum
+    time.sleep(0.06)
+    grown = refusals(1)[0]
+    assert grown == 5  # 21 refusals for no answer: as long as it may say
+    gate.set()
+    assert idle(stage)
+    for n in range(20):  # the callers come back and are answered
+        assert stage.call(lambda n=n: n) == n
+    told = []
+    while len(told) < 4:
+        time.sleep(0.06)
+        gate = blocked(stage)
+        told += refusals(1)
+        gate.set()
+        assert idle(stage)
+        stage.call(lambda: None)  # more answers than refusals in every window now
+    assert told == sorted(told, reverse=True) and told[-1] == 1 and told[0] < grown
+
+
 def test_a_job_that_waited_too_long_is_refused_without_running():
     stage = AnsweringStage(workers=1, queue_size=4, max_wait=0.05)
     gate = blocked(stage)
@@ -61,6 +105,26 @@ def test_errors_reach_the_caller_and_the_worker_goes_on():
     assert stage.call(lambda: 2) == 2
 
 
+def test_keys_given_as_functions_are_found_on_the_worker():
+    prepared, found_on = [], []
+    stage = AnsweringStage(workers=1, queue_size=8, max_wait=WAIT, max_batch=4,
+                           prepare=prepared.append)
+
+    def key(n: int):
+        def find() -> str:
+            found_on.append(threading.current_thread().name)
+            return f"q{n}"
+        return find
+
+    gate = blocked(stage)
+    futures = [stage.submit(lambda n=n: n, key=key(n)) for n in range(3)]
+    assert found_on == []  # nothing found while queueing (on the caller's thread)
+    gate.set()
+    assert [f.result(WAIT) for f in futures] == [0, 1, 2]
+    assert prepared == [["q0", "q1", "q2"]]
+    assert set(found_on) == {"plaibot-answer-0"}
+
+
 def test_a_batch_is_prepared_together_with_its_keys():
     prepared = []
     stage = AnsweringStage(workers=1, queue_size=8, max_wait=WAIT, max_batch=4,
@@ -70,7 +134,8 @@ def test_a_batch_is_prepared_together_with_its_keys():
     gate.set()
     assert [f.result(WAIT) for f in futures] == list(range(6))
     assert prepared[0] == ["q0", "q1", "q2", "q3"]  # the first batch: at most max_batch
-    assert sorted(k for batch in prepared for k in batch) == [f"q{n}" for n in range(6)]
+    keys = [k for batch in prepared for k in batch]
+    assert len(keys) == len(set(keys))  # a job put back to run is not prepared again
 
 
 def idle(stage: AnsweringStage) -> bool:
@@ -138,5 +203,5 @@ def test_default_workers_leave_the_cores_to_the_model():
     import os
 
     cores = len(os.sched_getaffinity(0))
-    assert default_workers(model_threads=cores) == 4  # the model takes every core
-    assert default_workers(model_threads=1) == 4 * cores
+    assert default_workers(model_threads=cores) == 2  # the model takes every core
+    assert default_workers(model_threads=1) == 2 * cores

@@ -208,16 +208,23 @@ def test_full_queue_gives_503_with_retry_after_and_admitted_questions_are_answer
         refused = [chat(client, token), client.post(
             "/api/chat/stream", json={"question": "Apa itu PL(AI)GROUND?"},
             headers={"Origin": PARTNER, "Authorization": f"Bearer {token}"})]
+        # Refused before anything else is done: no token checked, no body parsed.
+        unread = client.post("/api/chat", content=b"{not json", headers={"Origin": PARTNER})
         health = client.get("/api/health")
         assert not any(f.done() for f in admitted)  # refused while the queue stayed full
         gate.set()
         answers = [f.result(WAIT) for f in admitted]
         metrics = client.get("/metrics").text
-    for response in refused:
+    for response in [*refused, unread]:
         assert response.status_code == 503 and response.headers["retry-after"] == "1"
-        assert response.json()["error"]["code"] == "busy"
+        assert response.json()["error"] == {"code": "busy", "retry_after": 1, "message": (
+            "plaibot is answering many questions right now; ask again in a moment.")}
+        # The partner's widget may read it (CORS) and the page keeps its headers.
+        assert response.headers["access-control-allow-origin"] == PARTNER
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-request-id"]
     assert health.status_code == 200
     assert [a.status_code for a in answers] == [200, 200]
     assert "16 Desember 2022" in answers[0].json()["text"]
     assert "Urip Sumoharjo" in answers[1].json()["text"]
-    assert 'plaibot_busy_total{channel="api",reason="queue_full"} 2.0' in metrics
+    assert 'plaibot_busy_total{channel="api",reason="queue_full"} 3.0' in metrics

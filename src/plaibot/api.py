@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from importlib import resources
 from typing import Literal
 
@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,7 +32,7 @@ from plaibot.access import (
     own_origins,
     rate_key,
 )
-from plaibot.admission import AnsweringStage, Busy, default_workers
+from plaibot.admission import AnsweringStage, Busy, Key, default_workers
 from plaibot.answering import Answer, Source
 from plaibot.assistant import Assistant, QuestionError
 from plaibot.config import Settings
@@ -44,10 +45,10 @@ from plaibot.logs import annotate
 from plaibot.metrics import Metrics
 from plaibot.operations import install_operations
 from plaibot.records import Records, RecordsUnavailable
-from plaibot.state import FallbackState, MemoryState, open_state
 from plaibot.staff import LOGIN_BODY_BYTES as STAFF_LOGIN_BODY_BYTES
 from plaibot.staff import PREFIX as STAFF_PREFIX
 from plaibot.staff import staff_body_limit
+from plaibot.state import FallbackState, MemoryState, open_state
 from plaibot.store import StoreUnavailable
 from plaibot.surface import PageRoutes
 from plaibot.text import Language, clean_text, detect_language
@@ -193,6 +194,52 @@ class BodyLimit:
                 raise  # after a refusal, the app failing on the cut-off body is expected
 
 
+class BusyGate:
+    """Refuse questions with 503 `busy` while the answering stage is full, before anything
+    else is done for them: no routing, no body parsed, no token checked.
+
+    Refused in the endpoint instead, each refusal passed FastAPI's routing, body parsing and
+    validation on the event loop, which then had less time for the questions admitted.
+    `refused(busy)` makes the response (the API's error shape, counted in the metrics).
+    """
+
+    def __init__(self, app: ASGIApp, stage: AnsweringStage, paths: tuple[str, ...],
+                 refused: Callable[[Busy], Response]) -> None:
+        self.app, self.stage, self.paths, self.refused = app, stage, paths, refused
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
+            busy = self.stage.check()
+            if busy is not None:
+                await self.refused(busy)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class SecurityHeaders:
+    """`Content-Security-Policy: frame-ancestors ...` (who may frame the pages) and
+    `X-Content-Type-Options: nosniff` on every response; plain ASGI (Starlette's
+    `BaseHTTPMiddleware` runs each request through a task group and memory streams)."""
+
+    def __init__(self, app: ASGIApp, frame_ancestors: str) -> None:
+        self.app = app
+        self.csp = f"frame-ancestors {frame_ancestors}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = self.csp
+                headers["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def _too_large(limit: int) -> JSONResponse:
     return _error(413, "body_too_large", f"Request body over {limit} bytes.")
 
@@ -271,16 +318,16 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
     app.state.feedback = FeedbackStore(records)
     stage = app.state.stage = answering_stage(settings, assistant)
 
-    def admit(request: Request, body: ChatRequest) -> tuple[str, list[str], str | None]:
+    def admit(request: Request, body: ChatRequest) -> tuple[str, list[str], Key]:
         """Check the caller and the question: the caller's site, the conversation's earlier
-        questions, and the query the answer will embed (embedded with the others waiting
-        beside it)."""
+        questions, and how to find the query the answer will embed (embedded with the others
+        waiting beside it, found on the answering thread: it rewrites entity names)."""
         site = guard.admit(request)
         if len(body.question) > settings.max_question_chars:
             raise AccessDenied(422, "question_too_long",
                                f"The question is over {settings.max_question_chars} characters.")
         history = conversations.history(body.conversation_id)
-        return site, history, assistant.query_for(body.question, history)
+        return site, history, lambda: assistant.query_for(body.question, history)
 
     def finish(body: ChatRequest, site: str, answer: Answer) -> dict[str, object]:
         conversation_id = conversations.add(body.conversation_id, body.question)
@@ -288,7 +335,7 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
-    async def checked(request: Request, body: ChatRequest) -> tuple[str, list[str], str | None]:
+    async def checked(request: Request, body: ChatRequest) -> tuple[str, list[str], Key]:
         # In memory the checks take microseconds: run here, not behind the thread pool's
         # queue (with 512 callers, a hop there and back took seconds). A SQLite state may
         # wait on its file lock, so it goes to the pool.
@@ -350,12 +397,15 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         annotate(error=error.code)
         return _error(error.status, error.code, str(error), error.retry_after)
 
+    def refused(busy: Busy) -> JSONResponse:
+        metrics.busy.labels("api", busy.reason).inc()
+        annotate(error="busy", reason=busy.reason)
+        return _error(503, "busy", "plaibot is answering many questions right now; ask again "
+                      "in a moment.", retry_after=busy.retry_after)
+
     @app.exception_handler(Busy)
     async def busy(_: Request, error: Busy) -> JSONResponse:
-        metrics.busy.labels("api", error.reason).inc()
-        annotate(error="busy", reason=error.reason)
-        return _error(503, "busy", "plaibot is answering many questions right now; ask again "
-                      "in a moment.", retry_after=error.retry_after)
+        return refused(error)
 
     @app.exception_handler(StoreUnavailable)
     async def store_down(_: Request, error: StoreUnavailable) -> JSONResponse:
@@ -385,22 +435,16 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         return _error(422, "invalid_request", f"{where or 'body'}: {first.get('msg', 'invalid')}")
 
-    frame_ancestors = " ".join(["'self'", *sorted(guard.origins)])
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = f"frame-ancestors {frame_ancestors}"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
-
     app.add_middleware(BodyLimit, limit=settings.max_page_body_bytes, limits={
         "/api/": settings.max_body_bytes, f"{STAFF_PREFIX}/": staff_body_limit(settings),
         # The login form is read before any session exists: a password fits in 4 KB.
         f"{STAFF_PREFIX}/log": STAFF_LOGIN_BODY_BYTES})
     app.add_middleware(PageRoutes)  # Gradio's uploads, files and the like: 404
+    # Inside CORS, so a partner site's widget can read the 503 and its Retry-After.
+    app.add_middleware(BusyGate, stage=stage, paths=("/api/chat", "/api/chat/stream"),
+                       refused=refused)
+    app.add_middleware(SecurityHeaders,
+                       frame_ancestors=" ".join(["'self'", *sorted(guard.origins)]))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=sorted(guard.origins),

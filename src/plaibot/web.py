@@ -176,7 +176,7 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
                 return
         replies = (reply(assistant, message, history, metrics) if stage is None else
                    stage.stream(lambda: reply(assistant, message, history, metrics),
-                                assistant.query_for(message, history)))
+                                lambda: assistant.query_for(message, history)))
         text = ""
         try:
             for text in replies:
