@@ -144,6 +144,10 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
+        if kind != "other" and entities and not _passages_name_what_is_asked(
+                question, entities, hits, self.term_weight):
+            # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
+            return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind, question)
         if kind == "time" and not any(c.fits for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened.
@@ -377,6 +381,54 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
     asked = set(content_tokens(question, language)) - names
     said = _Tokens.of(tokenize(sentence.text, language))
     return not asked or any(t in said.words or said.near(t) for t in asked)
+
+
+# Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
+_PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve serves get gets"
+                     .split())
+# Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
+# "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
+_VERB = re.compile(r"^(di|me|ber|ter)\w{3,}$|^\w{3,}(ed|ing|ly)$")
+# Words in most documents ("Indonesia": idf 1.8) say nothing about what is asked.
+_COMMON_IDF = 2.0
+
+
+def asked_for(question: str, entities: list[list[str]],
+              term_weight: Callable[[str], float]) -> list[str]:
+    """The words of `question` that name what it asks about the `entities` it names:
+    "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, verbs or
+    padding."""
+    names = {w for entity in entities for alias in entity for w in words(alias)}
+    asked = []
+    for word in words(question):
+        if (word in names or word in _PADDING or word[0].isdigit() or _VERB.match(word)
+                or not content_tokens(word, "id") or not content_tokens(word, "en")):
+            continue
+        stems = [content_tokens(word, language)[0] for language in LANGUAGES]
+        if min(term_weight(stem) for stem in stems) >= _COMMON_IDF:
+            asked.append(word)
+    return asked
+
+
+def _passages_name_what_is_asked(question: str, entities: list[list[str]],
+                                 passages: Sequence[ScoredChunk],
+                                 term_weight: Callable[[str], float]) -> bool:
+    """Whether a passage about the `entities`, in either language, names what the question
+    asks for (`asked_for`); true when it asks for nothing beyond them."""
+    asked = asked_for(question, entities, term_weight)
+    if not asked:
+        return True
+    for passage in passages:
+        document = passage.document
+        about = _word_set(document.page_content) | _word_set(document.metadata.get("heading", ""))
+        if not all(any(_word_set(alias) <= about for alias in e) for e in entities):
+            continue
+        language = _language_of(document)
+        said = _parse(document, language).tokens
+        if any(t in said.words or said.near(t)
+               for word in asked for t in content_tokens(word, language)):
+            return True
+    return False
 
 
 def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:

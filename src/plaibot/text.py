@@ -199,7 +199,7 @@ _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
 # rewards sentences holding such a thing, so these words must not also be looked for as
 # content: "What is the address of X?" is answered by "X is at Jl. ...".
 _CUE_WORDS = frozenset(
-    "tanggal date year tahun jumlah number alamat address lokasi location letak lama waktu "
+    "tanggal date dates year tahun jumlah number alamat address lokasi location letak lama waktu "
     "jam pukul hours "
     "long durasi duration "
     "located beralamat berlokasi terletak".split()
