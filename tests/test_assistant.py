@@ -94,3 +94,25 @@ def test_as_retriever_is_a_langchain_retriever(assistant):
     documents = retriever.invoke("Who is the Minister of Creative Economy?")
     assert documents and "score" in documents[0].metadata
     assert any("Riefky" in d.page_content for d in documents)
+
+
+def test_what_is_asked_beyond_the_names():
+    from plaibot.answering import asked_for
+
+    hfs = [["Hetero for Startup", "HFS"]]
+    rare = lambda stem: 5.0  # noqa: E731
+    assert asked_for("brp hadiah HFS Season 3", hfs, rare) == ["hadiah", "season"]
+    assert asked_for("Who serves as the head of HFS?", hfs, rare) == ["head"]
+    assert asked_for("kapan HFS diresmikan", hfs, rare) == []  # a verb: told in other words
+    assert asked_for("brp peserta HFS di Indonesia", hfs,
+                     lambda stem: 1.8 if stem.startswith("indonesia") else 5.0) == ["peserta"]
+
+
+@pytest.mark.parametrize("question", ["brp hadiah hfs season 3", "siapa CEO impala network skrg"])
+def test_a_figure_or_name_no_passage_about_it_holds_is_refused(assistant, question):
+    assert assistant.ask(question).refused
+
+
+def test_a_figure_the_passages_hold_is_answered(assistant):
+    answer = assistant.ask("brp target pendaftar hfs season 3")
+    assert answer.grounded and "2.000" in answer.text.split(" [")[0]

@@ -42,6 +42,8 @@ def test_question_kinds_in_both_languages():
     assert question_kind("Where is it?") == "where"
     assert question_kind("How does it work?") == "other"
     assert question_kind("hetero buka jam brp") == question_kind("What time does it open?") == "time"
+    assert question_kind("target UMKM tahun pertama brp") == "how_many"  # question words first
+    assert question_kind("tanggal pembukaan hetero solo") == "when"
 
 
 def test_a_time_of_day_answers_what_time_and_a_date_does_not():

@@ -25,6 +25,7 @@ from plaibot.text import (
     Language,
     QuestionKind,
     content_tokens,
+    detect_language,
     fits_kind,
     overview_subject,
     question_kind,
@@ -144,7 +145,11 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
-        chosen = self._choose(sentences, kind, question)
+        asked = asked_for(question, entities, self.term_weight)
+        if kind != "other" and entities and not _passages_name(asked, entities, hits):
+            # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
+            return refusal(language, confidence, list(hits))
+        chosen = self._choose(sentences, kind, question, asked)
         if kind == "time" and not any(c.fits for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened.
             return refusal(language, confidence, list(hits))
@@ -233,7 +238,7 @@ class ExtractiveAnswerer:
                 + dense * max(best.chunk.dense, 0.0))
 
     def _choose(self, ranked: list[_Sentence], kind: QuestionKind,
-                question: str = "") -> list[_Sentence]:
+                question: str = "", asked: Sequence[str] = ()) -> list[_Sentence]:
         """The best sentence (with the one after it when that one holds what was asked),
         plus close runners-up that say something new."""
         best = ranked[0]
@@ -248,7 +253,7 @@ class ExtractiveAnswerer:
                 continue  # what the documents do not know answers only a question about that
             if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
-        return _fact_first(_with_disagreements(chosen, ranked, question), kind)
+        return _fact_first(_with_disagreements(chosen, ranked, question), kind, asked)
 
 
 @dataclass(frozen=True)
@@ -379,11 +384,65 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
     return not asked or any(t in said.words or said.near(t) for t in asked)
 
 
+# Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
+_PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve serves get gets "
+                     "behind has have had".split())
+# Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
+# "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
+_VERB = {"id": re.compile(r"^(di|me|ber|ter)\w{3,}$"), "en": re.compile(r"^\w{3,}(ed|ing|ly)$")}
+# Words in most documents ("Indonesia": idf 1.8) say nothing about what is asked.
+_COMMON_IDF = 2.0
+
+
+def asked_for(question: str, entities: list[list[str]],
+              term_weight: Callable[[str], float]) -> list[str]:
+    """The words of `question` that name what it asks about the `entities` it names:
+    "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, verbs or
+    padding."""
+    names = {w for entity in entities for alias in entity for w in words(alias)}
+    verb = _VERB[detect_language(question)]
+    asked = []
+    for word in words(question):
+        if (word in names or word in _PADDING or word[0].isdigit() or verb.match(word)
+                or not content_tokens(word, "id") or not content_tokens(word, "en")):
+            continue
+        stems = [content_tokens(word, language)[0] for language in LANGUAGES]
+        if min(term_weight(stem) for stem in stems) >= _COMMON_IDF:
+            asked.append(word)
+    return asked
+
+
+def _passages_name(asked: Sequence[str], entities: list[list[str]],
+                   passages: Sequence[ScoredChunk]) -> bool:
+    """Whether a passage about the `entities`, in either language, names one of the
+    `asked` words (see `asked_for`); true when nothing is asked beyond the entities."""
+    if not asked:
+        return True
+    for passage in passages:
+        document = passage.document
+        about = _word_set(document.page_content) | _word_set(document.metadata.get("heading", ""))
+        if all(any(_word_set(alias) <= about for alias in e) for e in entities) and _names(
+                _parse(document, _language_of(document)).tokens, asked, _language_of(document)):
+            return True
+    return False
+
+
+def _names(said: _Tokens, asked: Sequence[str], language: Language) -> int:
+    """How many of the `asked` words `said` holds (or a near form of: "target"/"menargetkan")."""
+    return sum(any(t in said.words or said.near(t) for t in content_tokens(word, language))
+               for word in asked)
+
+
 def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:
     """Whether a sentence, read with its heading, names every one of `entities`."""
     said = _word_set(sentence.text) | _word_set(sentence.chunk.document.metadata.get(
         "heading", ""))
     return all(any(_word_set(alias) <= said for alias in entity) for entity in entities)
+
+
+@lru_cache(maxsize=20_000)
+def _parse_sentence(text: str, language: Language) -> _Tokens:
+    return _Tokens.of(tokenize(text, language))
 
 
 @lru_cache(maxsize=20_000)
@@ -430,13 +489,18 @@ def _in_language(ranked: list[_Sentence], language: Language) -> list[_Sentence]
     return ranked
 
 
-def _fact_first(chosen: list[_Sentence], kind: QuestionKind) -> list[_Sentence]:
+def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
+                asked: Sequence[str] = ()) -> list[_Sentence]:
     """The sentence holding what was asked for (a date for "when", a figure for "how
-    many", ...) opens the answer; a sentence that only announces that sources disagree
-    follows the first claim instead of opening."""
-    if kind != "other" and chosen[0].fits < 1:
-        holder = next((s for s in chosen if s.fits >= 1), None)
-        if holder is not None:
+    many", ...) opens the answer: of several, the one naming most of what is asked
+    ("target" and "kota" in "targetnya brp kota", not just "kota"); a sentence that only
+    announces that sources disagree follows the first claim instead of opening."""
+    if kind != "other":
+        def holds(s: _Sentence) -> tuple[int, bool, float]:
+            language = _language_of(s.chunk.document)
+            return _names(_parse_sentence(s.text, language), asked, language), s.fits > 0, s.fits
+        holder = max((s for s in chosen if s.fits > 0), key=holds, default=None)
+        if holder is not None and holds(holder) > holds(chosen[0]):
             chosen = [holder] + [s for s in chosen if s is not holder]
     if _announces(chosen[0]) and len(chosen) > 1:
         claim = next((s for s in chosen if not _announces(s)), None)

@@ -185,13 +185,21 @@ def split_sentences(text: str) -> list[str]:
 
 QuestionKind = Literal["time", "when", "how_many", "who", "where", "other"]
 
+# A time of day ("jam berapa buka", "opening hours") is asked for by these nouns, before
+# any question word: a date does not answer it.
+_TIME_WORDS = frozenset("jam pukul hours".split())
+# Question words decide first; nouns naming the kind of answer only when there is none:
+# "target UMKM tahun pertama brp" asks how many, not when.
 _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
-    # A time of day ("jam berapa buka", "opening hours"): a date does not answer it.
-    "time": frozenset("jam pukul hours".split()),
-    "when": frozenset("kapan kapankah tanggal when date year tahun hari day".split()),
-    "how_many": frozenset("berapa berapakah jumlah how many much luas biaya persen".split()),
+    "when": frozenset("kapan kapankah when".split()),
+    "how_many": frozenset("berapa berapakah how many much".split()),
     "who": frozenset("siapa siapakah who whom whose".split()),
-    "where": frozenset("mana dimana dimanakah where alamat address lokasi letak".split()),
+    "where": frozenset("mana dimana dimanakah where".split()),
+}
+_KIND_NOUNS: dict[QuestionKind, frozenset[str]] = {
+    "when": frozenset("tanggal date year tahun hari day".split()),
+    "how_many": frozenset("jumlah luas biaya persen".split()),
+    "where": frozenset("alamat address lokasi letak".split()),
 }
 
 
@@ -199,7 +207,7 @@ _KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
 # rewards sentences holding such a thing, so these words must not also be looked for as
 # content: "What is the address of X?" is answered by "X is at Jl. ...".
 _CUE_WORDS = frozenset(
-    "tanggal date year tahun jumlah number alamat address lokasi location letak lama waktu "
+    "tanggal date dates year tahun jumlah number alamat address lokasi location letak lama waktu "
     "jam pukul hours "
     "long durasi duration "
     "located beralamat berlokasi terletak".split()
@@ -215,15 +223,15 @@ def content_tokens(question: str, language: Language) -> list[str]:
 
 
 def question_kind(question: str) -> QuestionKind:
-    """What sort of answer a question wants, from its question words."""
-    tokens = words(question)
-    if "what" in tokens and "time" in tokens:
+    """What sort of answer a question wants, from its question words (else its nouns)."""
+    tokens = set(words(question))
+    if tokens & _TIME_WORDS or {"what", "time"} <= tokens:
         return "time"
-    for kind, cue in _KIND_WORDS.items():
-        if any(t in cue for t in tokens):
-            if kind == "how_many" and "how" in tokens and not ({"many", "much"} & set(tokens)):
-                continue
-            return kind
+    for cues in (_KIND_WORDS, _KIND_NOUNS):
+        for kind, cue in cues.items():
+            if tokens & cue and not (kind == "how_many" and "how" in tokens
+                                     and not {"many", "much"} & tokens):
+                return kind
     return "other"
 
 
