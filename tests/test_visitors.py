@@ -4,7 +4,10 @@
 knowledge text. An answer passes only when its first sentence holds the expected fact, in
 the asker's language, with no side fact it must avoid; must-refuse questions must be
 refused. Thresholds sit just below the rates measured with multilingual-e5-small on
-2026-12-01 (see the README's "Question sets"), so that a regression fails.
+2026-12-02 (see the README's "Question sets"), so that a regression fails.
+
+`tests/visitors_heldout.yaml` (120 more) was written by someone who saw neither the
+answerer nor its answers; it is not tuned on, only held to its first measured rates.
 """
 
 from pathlib import Path
@@ -14,8 +17,12 @@ import pytest
 from plaibot.golden import first_sentence, load_golden, run_golden
 
 VISITORS = Path(__file__).parent / "visitors.yaml"
-# Measured 2026-12-01 (multilingual-e5-small): answerable 149/190 = 0.784, refused 21/38 = 0.553.
-ANSWERABLE, REFUSED = 0.76, 0.5
+HELD_OUT = Path(__file__).parent / "visitors_heldout.yaml"
+# Measured 2026-12-02 (multilingual-e5-small): answerable 153/190 = 0.805, refused 30/38 = 0.789
+# (2026-12-01: 149/190 and 21/38).
+ANSWERABLE, REFUSED = 0.78, 0.75
+# The held-out set, 2026-12-02: answerable 54/87 = 0.621, refused 21/33 = 0.636.
+HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.59, 0.6
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +69,11 @@ def test_fact_first_judging_looks_at_the_first_sentence_only():
     assert first_sentence("Hetero Space dibuka 2020. [1] Lokasinya Semarang. [2]") == (
         "Hetero Space dibuka 2020.")
     assert first_sentence("") == ""
+
+
+def test_held_out_visitor_questions_hold_their_measured_rates(assistant):
+    report = run_golden(assistant, load_golden(HELD_OUT), fact_first=True)
+    assert len(report.results) >= 120
+    answerable, refuse = (lambda r: not r.item.refuse), (lambda r: r.item.refuse)  # noqa: E731
+    assert report.rate(answerable) >= HELD_OUT_ANSWERABLE, _failed(report, answerable)
+    assert report.rate(refuse) >= HELD_OUT_REFUSED, _failed(report, refuse)
