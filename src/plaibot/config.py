@@ -92,8 +92,8 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64, description="Worker processes `plaibot serve` starts.")
     answer_threads: int = Field(
         0, ge=0, le=64, description="Questions each process answers at once (chat page, API and "
-        "streams together); 0: two per core the embedding model leaves for one question (4 on "
-        "two cores with e5, 2 with a PyTorch model on both).")
+        "streams together); 0: two per core the embedding model leaves for one question (2 on "
+        "two cores, where a question's embedding uses both).")
     answer_queue: int = Field(
         64, ge=0, description="Questions that may wait for an answering thread; the next one "
         "is refused at once with 503 and `Retry-After`.")
