@@ -145,8 +145,9 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
-        asked = asked_for(question, entities, self.term_weight)
-        if kind != "other" and entities and not _passages_name(asked, entities, hits):
+        # What is asked beyond the names decides only for questions of a kind (a figure, ...).
+        asked = asked_for(question, entities, self.term_weight) if kind != "other" else []
+        if asked and entities and not _passages_name(asked, entities, hits):
             # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind, question, asked)
@@ -380,7 +381,7 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
     language = _language_of(sentence.chunk.document)
     names = {t for entity in entities for alias in entity for t in tokenize(alias, language)}
     asked = set(content_tokens(question, language)) - names
-    said = _Tokens.of(tokenize(sentence.text, language))
+    said = _parse_sentence(sentence.text, language)
     return not asked or any(t in said.words or said.near(t) for t in asked)
 
 
@@ -422,10 +423,10 @@ def _passages_name(asked: Sequence[str], entities: list[list[str]],
     if not asked:
         return True
     for passage in passages:
-        document = passage.document
+        document, language = passage.document, _language_of(passage.document)
         about = _word_set(document.page_content) | _word_set(document.metadata.get("heading", ""))
-        if all(any(_word_set(alias) <= about for alias in e) for e in entities) and _names(
-                _parse(document, _language_of(document)).tokens, asked, _language_of(document)):
+        if _names_every(about, entities) and _names(_parse(document, language).tokens, asked,
+                                                    language):
             return True
     return False
 
@@ -438,8 +439,12 @@ def _names(said: _Tokens, asked: Sequence[str], language: Language) -> int:
 
 def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:
     """Whether a sentence, read with its heading, names every one of `entities`."""
-    said = _word_set(sentence.text) | _word_set(sentence.chunk.document.metadata.get(
-        "heading", ""))
+    return _names_every(_word_set(sentence.text) | _word_set(
+        sentence.chunk.document.metadata.get("heading", "")), entities)
+
+
+def _names_every(said: frozenset[str], entities: list[list[str]]) -> bool:
+    """Whether the words `said` hold, for each of `entities`, one of its names."""
     return all(any(_word_set(alias) <= said for alias in entity) for entity in entities)
 
 
