@@ -104,6 +104,7 @@ def test_what_is_asked_beyond_the_names():
     assert asked_for("brp hadiah HFS Season 3", hfs, rare) == ["hadiah", "season"]
     assert asked_for("Who serves as the head of HFS?", hfs, rare) == ["head"]
     assert asked_for("kapan HFS diresmikan", hfs, rare) == []  # a verb: told in other words
+    assert asked_for("siapa aja yg ngerjain HFS", hfs, rare) == []  # chat verbs too
     assert asked_for("brp peserta HFS di Indonesia", hfs,
                      lambda stem: 1.8 if stem.startswith("indonesia") else 5.0) == ["peserta"]
 
@@ -116,3 +117,19 @@ def test_a_figure_or_name_no_passage_about_it_holds_is_refused(assistant, questi
 def test_a_figure_the_passages_hold_is_answered(assistant):
     answer = assistant.ask("brp target pendaftar hfs season 3")
     assert answer.grounded and "2.000" in answer.text.split(" [")[0]
+
+
+def test_a_follow_up_naming_another_site_moves_the_question_there(assistant):
+    history = [{"role": "user", "content": "Kapan Hetero Space Semarang dibuka?"},
+               {"role": "assistant", "content": "..."}]
+    answer = assistant.ask("trus yg di solo kapan launching?", history)
+    assert answer.grounded and answer.language == "id"
+    first_sentence = answer.text.split(" [")[0]
+    assert "Solo" in first_sentence and "2021" in first_sentence
+    assert "Semarang" not in first_sentence
+
+
+def test_what_a_place_is_for_is_an_overview(assistant):
+    answer = assistant.ask("hetero space tuh sebenernya buat apa sih")
+    assert answer.grounded and answer.language == "id"
+    assert answer.text.startswith("Hetero Space adalah")

@@ -390,7 +390,7 @@ _PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve se
                      "behind has have had".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
-_VERB = {"id": re.compile(r"^(di|me|ber|ter)\w{3,}$"),
+_VERB = {"id": re.compile(r"^(di|me|ber|ter|ng)\w{3,}$"),  # "ngerjain": chat for "mengerjakan"
          "en": re.compile(r"^\w{3,}(ed|ing|ly)$|^(built|made|held|ran|run|began|begun|became|won"
                           r"|gave|given|took|taken|led|met|went|came|got|paid|sold|bought|told"
                           r"|said|found|grew|grown|known|shown|seen|chosen|spent|sent|kept)$")}

@@ -148,7 +148,7 @@ class Assistant:
     def _rewritten(self, question: str, context: str) -> tuple[str, str]:
         """The question and its context with entity aliases read as the entities' names."""
         return (self.retriever.rewrite(question),
-                self.retriever.rewrite(context) if context else context)
+                self.retriever.rewrite_context(context, question) if context else context)
 
     def embed_queries(self, queries: list[str]) -> None:
         """Embed several questions' queries in one model call, ahead of answering them

@@ -77,6 +77,17 @@ class EntityIndex:
                 i += 1
         return " ".join(out), list(dict.fromkeys(named))
 
+    def sibling(self, name: str, said: Iterable[str]) -> str | None:
+        """The entity named as `name` is but for one word, which is among the words `said`:
+        "solo" after a question about Hetero Space Semarang asks about Hetero Space Solo."""
+        spelled = words(name)
+        for word in said:
+            for i, own in enumerate(spelled):
+                other = self.names.get((*spelled[:i], word, *spelled[i + 1:]))
+                if other and own != word and other != name:
+                    return other
+        return None
+
     def subject(self, subject: str, named: Iterable[str]) -> str | None:
         """The entity with a summary that an overview question's `subject` is, if any:
         one of the `named` entities whose names hold every content word of the subject."""

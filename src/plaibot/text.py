@@ -118,7 +118,8 @@ CHAT_WORDS = {
     "pake": "pakai", "dapet": "dapat", "nginep": "menginap", "ketemu": "bertemu",
     "bikin": "buat", "dibikin": "dibuat", "diadain": "diadakan", "tuh": "itu", "tu": "itu",
     "emang": "memang", "kalo": "kalau", "krn": "karena", "bisa2": "bisa", "jg": "juga",
-    "bener": "benar", "lab": "laboratorium",
+    "bener": "benar", "lab": "laboratorium", "sebenernya": "sebenarnya",
+    "sbnrnya": "sebenarnya", "trus": "terus", "trs": "terus", "tp": "tapi",
 }
 
 
@@ -295,6 +296,8 @@ _FILLER = r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|to me|pleas
 _OVERVIEW = [re.compile(p) for p in (
     r"^(?:apa|apakah|siapa|siapakah)(?:\s+(?:itu|sih|sebenarnya))+\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:siapa|siapakah)\s+(?P<x>.+?)" + _FILLER + "$",
+    # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
+    r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
     r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
     r"^(?:tolong\s+)?(?:ceritakan|jelaskan|terangkan|info|informasi)" + _FILLER
     + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
