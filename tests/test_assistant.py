@@ -129,7 +129,19 @@ def test_a_follow_up_naming_another_site_moves_the_question_there(assistant):
     assert "Semarang" not in first_sentence
 
 
-def test_what_a_place_is_for_is_an_overview(assistant):
-    answer = assistant.ask("hetero space tuh sebenernya buat apa sih")
+@pytest.mark.parametrize(("question", "opening"), [
+    ("hetero space tuh sebenernya buat apa sih", "Hetero Space adalah"),
+    ("plaiground tuh acara apa?", "PL(AI)GROUND adalah"),
+    ("impala network itu perusahaan apa komunitas?", "Impala Network adalah"),
+])
+def test_what_a_thing_is_for_or_what_kind_it_is_is_an_overview(assistant, question, opening):
+    answer = assistant.ask(question)
     assert answer.grounded and answer.language == "id"
-    assert answer.text.startswith("Hetero Space adalah")
+    assert answer.text.startswith(opening)
+
+
+def test_a_follow_up_naming_nothing_is_first_answered_about_what_was_named_before(assistant):
+    history = [{"role": "user", "content": "Di mana alamat Hetero Space Solo?"},
+               {"role": "assistant", "content": "..."}]
+    first_sentence = assistant.ask("kalo semarang?", history).text.split(" [")[0]
+    assert "Hetero Space Semarang" in first_sentence and "Setiabudi" in first_sentence

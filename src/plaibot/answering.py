@@ -138,6 +138,11 @@ class ExtractiveAnswerer:
             # A question about X is answered from what is said about X: "jam buka Hetero
             # Space Semarang" is not answered with the opening hours of Banyumas.
             sentences = [s for s in sentences if _mentions(s, entities)]
+        elif earlier := _named_entities(context, hits):
+            # A follow-up that names nothing ("kalau yang di Semarang?") is first answered
+            # from what is said about what the question before named; the answer to "hari
+            # apa itu?" need not name it again, so nothing else is dropped.
+            sentences.sort(key=lambda s: not _mentions(s, earlier))
         best = sentences[0] if sentences else None
         # The best-supported sentence in any language decides whether to answer; the
         # asker's language only decides which sentences are quoted.

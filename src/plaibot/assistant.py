@@ -140,6 +140,8 @@ class Assistant:
         context = context_for(question, history)
         if context and not points_back(question):
             self._ensure_index()
+            if self.retriever.moved_context(context, question):  # "kalau yang di Solo?"
+                return context
             knows = self.retriever.snapshot.keywords.knows
             if any(not knows(w) for w in words(question) if tokenize(w, "id", question=True)):
                 return ""

@@ -176,19 +176,24 @@ class HybridRetriever(BaseRetriever):
         return rewritten if named and not unchanged else question
 
     def rewrite_context(self, context: str, question: str) -> str:
-        """The earlier question a follow-up leans on, rewritten as `rewrite` does, and about
-        the entity the follow-up moves to when it names one that only one word tells apart:
-        "trus yg di solo kapan?" after "Kapan Hetero Space Semarang dibuka?" leans on
-        "Kapan Hetero Space Solo dibuka?"."""
+        """The earlier question a follow-up leans on, rewritten as `rewrite` does, or as
+        `moved_context` when the follow-up moves to another entity."""
+        return self.moved_context(context, question) or self.rewrite(context)
+
+    def moved_context(self, context: str, question: str) -> str | None:
+        """The earlier question `context` about the entity a follow-up names that only one
+        word tells apart from the one asked about before, or None: "trus yg di solo kapan?"
+        after "Kapan Hetero Space Semarang dibuka?" leans on "Kapan Hetero Space Solo
+        dibuka?"."""
         entities = self.snapshot.entities
         if entities.rewrite(question)[1]:  # the follow-up names its own entity
-            return self.rewrite(context)
+            return None
         rewritten, named = entities.rewrite(context, self.snapshot.keywords.knows)
         for name in named:
             other = entities.sibling(name, words(question))
             if other:
                 return rewritten.replace(name, other)
-        return self.rewrite(context)
+        return None
 
     def with_summary(self, question: str, hits: list[ScoredChunk]) -> list[ScoredChunk]:
         """`hits` led by the summary chunks of the entity an overview question asks about

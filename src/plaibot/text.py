@@ -31,7 +31,7 @@ STOPWORDS_ID = frozenset(
     sebagai sebelum sedang sehingga sejak sekarang selain sementara semua seorang serta
     setelah siapa siapakah suatu sudah supaya tak tanpa tapi telah tentang terhadap tersebut
     tetapi tidak untuk ya yaitu yakni yang dimana dimanakah sih deh nih tolong mohon gimana
-    apa-apa berapa-berapa bro kak min ga gak nggak enggak aja saja benar kah ajah pas
+    apa-apa berapa-berapa bro kak min ga gak nggak enggak aja saja benar kah ajah pas terus
     """.split()
 )
 
@@ -293,9 +293,15 @@ def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool
 
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
 _FILLER = r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|to me|please|pls))*"
+_KIND_OF = (r"(?:acara|tempat|perusahaan|komunitas|lembaga|organisasi|program|inisiatif"
+            r"|gerakan|platform|startup|badan|instansi|kementerian|usaha|proyek)")
 _OVERVIEW = [re.compile(p) for p in (
     r"^(?:apa|apakah|siapa|siapakah)(?:\s+(?:itu|sih|sebenarnya))+\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:siapa|siapakah)\s+(?P<x>.+?)" + _FILLER + "$",
+    # What kind of thing X is ("plaiground tuh acara apa?", "impala itu perusahaan apa
+    # komunitas?") is what it is.
+    r"^(?P<x>.+?)\s+itu\s+(?:sebuah\s+)?" + _KIND_OF + r"\s+(?:apa|atau)(?:\s+" + _KIND_OF
+    + ")?" + _FILLER + "$",
     # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
     r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
