@@ -54,6 +54,14 @@ def test_feedback_behaves_the_same_on_both_engines(records):
     assert store.count() == 2 and votes[0]["created"] <= votes[0]["updated"]
 
 
+def test_the_stored_origin_is_the_one_whose_vote_set_the_rating(records):
+    store = FeedbackStore(records)
+    first = store.add(Feedback("c1", "Jawaban satu.", "up", origin="https://one.example"))
+    assert store.add(Feedback("c1", "Jawaban satu.", "down", origin="https://two.example")) == first
+    [vote] = store.export()
+    assert (vote["rating"], vote["origin"]) == ("down", "https://two.example")
+
+
 def test_several_processes_migrating_at_once_migrate_once(records):
     others = [Records(records.url.render_as_string(hide_password=False)) for _ in range(4)]
     failures: list[BaseException] = []

@@ -77,9 +77,13 @@ class FeedbackStore:
         vote = self.records.insert(table).values(
             **asdict(feedback), created=now, updated=now, answer_key=_key(feedback.answer))
         new = vote.excluded
+        # One row per answer, as staff read them: a later vote replaces the rating, and the
+        # origin with it, so the row names the site whose vote it shows. (A row per origin
+        # would need another unique key, and a second site can reach an answer only with the
+        # conversation's secret id and by being given that answer itself.)
         vote = vote.on_conflict_do_update(
             index_elements=[table.c.conversation_id, table.c.answer_key],
-            set_={"updated": new.updated, "rating": new.rating,
+            set_={"updated": new.updated, "rating": new.rating, "origin": new.origin,
                   "comment": case((new.comment != "", new.comment), else_=table.c.comment),
                   "question": case((new.question != "", new.question), else_=table.c.question)},
         ).returning(table.c.id)
