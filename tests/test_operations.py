@@ -6,6 +6,7 @@ import json
 import logging
 import multiprocessing
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +24,8 @@ from plaibot.feedback import Feedback, FeedbackStore
 from plaibot.health import IndexHealth
 from plaibot.loaders import discover
 from plaibot.logs import JsonFormatter
-from plaibot.state import MemoryState
+from plaibot.records import Records, database_url
+from plaibot.state import FallbackState, MemoryState, RedisState
 from plaibot.store import ChunkStore
 from plaibot.web import create_app, page_vote, reply
 from tests.conftest import KNOWLEDGE
@@ -223,6 +225,42 @@ def test_health_shows_a_chroma_url_without_credentials(knowledge_settings):
     assert report["store"] == {"kind": "http", "url": "http://127.0.0.1:9/chroma",
                                "collection": "plaibot"}
     assert not any(word in json.dumps(report) for word in ("admin", "pw@", "s3cret", "tok3n"))
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_degraded_health_report_shows_no_user_host_port_or_path(assistant, tmp_path, caplog,
+                                                                    engine):
+    pg_port, redis_port = closed_port(), closed_port()
+    blocker = tmp_path / "a-file-not-a-folder"
+    blocker.write_text("")
+    url = (database_url(None, blocker / "records" / "feedback.sqlite3") if engine == "sqlite"
+           else f"postgresql+psycopg://alice:hunter2@127.0.0.1:{pg_port}/plaibot")
+    state = FallbackState(RedisState(f"redis://bob:s3cret@127.0.0.1:{redis_port}/3"))
+    health = IndexHealth(assistant, {"records": Records(url), "state": state})
+    healthy, report = health.check()
+    assert healthy and report["status"] == "degraded"  # it still answers
+    assert report["services"]["records"] == {
+        "kind": engine, "name": "feedback.sqlite3" if engine == "sqlite" else "plaibot",
+        "status": "unavailable", "problem": report["services"]["records"]["problem"]}
+    assert report["services"]["state"]["kind"] == "redis"
+    assert report["services"]["state"]["name"] == "db 3"
+    assert report["services"]["state"]["status"] == "unavailable"
+    public = json.dumps([report["services"], report["problem"]])
+    assert "records database is unavailable" in public and "Redis is unreachable" in public
+    for leak in ("/", "@", "alice", "hunter2", "bob", "s3cret", "127.0.0.1", str(pg_port),
+                 str(redis_port), str(tmp_path), blocker.name):
+        assert leak not in public, leak
+    assert str(tmp_path) not in json.dumps(report) and "alice" not in json.dumps(report)
+    # The details reach the server's log instead.
+    where = str(blocker) if engine == "sqlite" else f"alice:***@127.0.0.1:{pg_port}/plaibot"
+    assert where in caplog.text and f"127.0.0.1:{redis_port}/3" in caplog.text
 
 
 # ---- feedback -----------------------------------------------------------------------------

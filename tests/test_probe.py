@@ -190,6 +190,9 @@ def test_health_and_metrics_show_no_server_paths(probed, knowledge_settings):
         metrics = client.get("/metrics").text
     assert health.json()["store"] == {"kind": "persistent", "collection": "plaibot",
                                       "name": knowledge_settings.index_dir.name}
+    # The records file by its name (a degraded report: test_operations, no paths either).
+    assert health.json()["services"]["records"] == {"kind": "sqlite", "name": "feedback.sqlite3",
+                                                    "status": "ok"}
     for text in (health.text, metrics):
         assert str(knowledge_settings.index_dir) not in text and "/tmp/" not in text
 
@@ -306,7 +309,8 @@ def test_slow_clients_are_cut_off(probed):
 
 def test_the_read_deadline_spares_idle_keep_alive_and_answering(probed):
     # The deadline is for reading a request: a connection idle between requests (within
-    # uvicorn's 5 s keep-alive) and the time spent answering are not limited by it.
+    # the server's 15 s keep-alive, `connections.KEEP_ALIVE_SECONDS`) and the time spent
+    # answering are not limited by it.
     host, port = probed.url.removeprefix("http://").split(":")
     request = b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n"
     with socket.create_connection((host, int(port)), source_address=("127.0.0.26", 0)) as sock:

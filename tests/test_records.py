@@ -3,8 +3,10 @@ migrations, the same results; outages give a clear error and lose nothing."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
+import time
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +14,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from plaibot.feedback import Feedback, FeedbackStore
-from plaibot.records import Records, RecordsUnavailable, database_url, tables
+from plaibot.records import (
+    CONNECT_TIMEOUT_SECONDS,
+    Records,
+    RecordsUnavailable,
+    database_url,
+    tables,
+)
 from tests.services import postgres_server  # noqa: F401 - a fixture
 
 
@@ -44,6 +52,14 @@ def test_feedback_behaves_the_same_on_both_engines(records):
     assert [(v["conversation_id"], v["rating"], v["comment"], v["question"]) for v in votes] == [
         ("c1", "down", "bagus", "Apa?"), ("c2", "down", "", "")]
     assert store.count() == 2 and votes[0]["created"] <= votes[0]["updated"]
+
+
+def test_the_stored_origin_is_the_one_whose_vote_set_the_rating(records):
+    store = FeedbackStore(records)
+    first = store.add(Feedback("c1", "Jawaban satu.", "up", origin="https://one.example"))
+    assert store.add(Feedback("c1", "Jawaban satu.", "down", origin="https://two.example")) == first
+    [vote] = store.export()
+    assert (vote["rating"], vote["origin"]) == ("down", "https://two.example")
 
 
 def test_several_processes_migrating_at_once_migrate_once(records):
@@ -97,6 +113,7 @@ def test_postgresql_going_away_is_a_clear_error_and_loses_nothing(postgres_serve
         with pytest.raises(RecordsUnavailable, match=r"records database at postgresql\+psycopg"):
             store.add(Feedback("c2", "Jawaban dua.", "down"))
         assert "unavailable" in (records.problem() or "")
+        assert "127.0.0.1" not in (records.problem() or "")  # for health: the log has where
         assert "get 503 until it is back" in caplog.text
     finally:
         postgres_server.start()
@@ -111,6 +128,18 @@ def test_postgresql_going_away_is_a_clear_error_and_loses_nothing(postgres_serve
     assert [v["conversation_id"] for v in store.export()] == ["c1", "c3"]
     assert records.problem() is None
     records.close()
+
+
+def test_a_database_that_never_answers_holds_one_call_for_the_connect_timeout_only():
+    with socket.socket() as silent:  # the kernel takes the connection; nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        records = Records(f"postgresql+psycopg://u@127.0.0.1:{silent.getsockname()[1]}/p")
+        started = time.monotonic()
+        assert "unavailable" in (records.problem() or "")
+        assert time.monotonic() - started < CONNECT_TIMEOUT_SECONDS + 1  # psycopg's least: 2 s
+        started = time.monotonic()
+        assert records.problem() and time.monotonic() - started < 0.1  # then refused at once
 
 
 def test_urls_name_the_driver_and_hide_passwords(tmp_path):

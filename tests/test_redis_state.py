@@ -71,6 +71,7 @@ def test_without_redis_each_process_counts_alone_then_shares_again(redis_server,
         assert "rate limits and conversations are kept per process" in caplog.text
         assert caplog.text.count("unreachable") == 2  # once per process, not per request
         assert "per process" in (shared.problem() or "")
+        assert "127.0.0.1" not in (shared.problem() or "")  # for health: the log has where
         store = ConversationStore(3, shared)
         assert store.history(conversation) == []  # Redis had it; memory never did
         during = store.add(None, "Siapa pendirinya?")

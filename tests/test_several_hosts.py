@@ -162,7 +162,9 @@ def test_two_hosts_share_follow_ups_limits_and_feedback(hosts):
             (opening["conversation_id"], "up", PARTNER),
             (follow["conversation_id"], "down", PARTNER)]
         assert votes[1]["answer"] == follow["text"]
-    assert wait_until_healthy(first)["services"] == {"records": "ok", "state": "ok"}
+    assert wait_until_healthy(first)["services"] == {
+        "records": {"kind": "postgresql", "name": "hosts", "status": "ok"},
+        "state": {"kind": "redis", "name": "db 0", "status": "ok"}}
 
 
 def test_when_redis_and_postgresql_die_answers_flow_then_everything_resumes(
@@ -185,9 +187,12 @@ def test_when_redis_and_postgresql_die_answers_flow_then_everything_resumes(
 
         status, health = call(f"{first.url}/api/health")
         assert status == 200 and health["status"] == "degraded"  # it still answers
-        assert "Redis at 127.0.0.1" in health["problem"]
-        assert "records database" in health["problem"]
-        assert health["services"]["state"] != "ok" and health["services"]["records"] != "ok"
+        assert "Redis is unreachable" in health["problem"]
+        assert "records database is unavailable" in health["problem"]
+        assert {s["status"] for s in health["services"].values()} == {"unavailable"}
+        # The services by kind and name only; the log has their addresses.
+        assert "127.0.0.1" not in json.dumps([health["services"], health["problem"]])
+        assert "Redis at 127.0.0.1" in first.log.read_text()
 
         status, refused = first.vote(answer, "up", voter)  # its answer was kept in Redis
         assert status == 503 and refused["error"]["code"] == "state_unavailable"

@@ -221,6 +221,33 @@ def test_hostile_uploads_are_reported_and_not_kept(settings, tmp_path):
     assert Assistant(settings).ask("Kapan Bengkel Kayu Kelana dibuka?").refused
 
 
+def test_a_thumbs_down_is_a_gap_with_the_answers_confidence_without_answering_again(
+        server, monkeypatch):
+    answered = []  # the confidence of every answer given
+    ask = Assistant.ask
+
+    def counted(self, *args, **kwargs):
+        answer = ask(self, *args, **kwargs)
+        answered.append(answer.confidence)
+        return answer
+
+    monkeypatch.setattr(Assistant, "ask", counted)
+    client = TestClient(server)
+    own = {"origin": "http://testserver"}
+    token = client.post("/api/session", headers=own).json()["token"]
+    headers = {**own, "authorization": f"Bearer {token}"}
+    question = "What is the address of Hetero Space Solo?"
+    answer = client.post("/api/chat", headers=headers, json={"question": question}).json()
+    assert len(answered) == 1
+    vote = client.post("/api/feedback", headers=headers, json={
+        "conversation_id": answer["conversation_id"], "answer": answer["text"], "rating": "down"})
+    assert vote.status_code == 201
+    assert len(answered) == 1  # the vote answered nothing again
+    last = server.state.gaps.records()[-1]
+    assert (last.question, last.reason, last.confidence) == (question, "thumbs_down",
+                                                             answered[0])
+
+
 def test_api_refusals_streamed_or_not_and_thumbs_down_become_gaps(server):
     client = TestClient(server)
     own = {"origin": "http://testserver"}

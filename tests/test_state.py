@@ -1,9 +1,11 @@
 """Shared state: two workers (two objects over one SQLite file) count and remember together."""
 
+import json
+
 import pytest
 
 from plaibot.access import AccessDenied, RateLimiter
-from plaibot.conversation import ConversationStore
+from plaibot.conversation import ConversationStore, _fingerprints
 from plaibot.state import MemoryState, SqliteState, open_state
 
 
@@ -39,6 +41,21 @@ def test_unknown_or_expired_conversations_start_afresh():
     conversation = store.add(None, "Apa itu PL(AI)GROUND?")
     assert store.history(conversation) == []
     assert store.add(conversation, "Siapa pendirinya?") != conversation
+
+
+def test_an_answer_given_is_kept_with_its_question_and_confidence_for_its_origin():
+    state = MemoryState()
+    store = ConversationStore(3, state)
+    conversation = store.add(None, "Where is Hetero Space Solo?")
+    store.record_answer(conversation, "Jl. Urip Sumoharjo [1]", "Where is Hetero Space Solo?",
+                        "https://one.example", confidence=0.81)
+    assert store.answered(conversation, "Jl.  Urip Sumoharjo [1]", "https://one.example") == (
+        "Where is Hetero Space Solo?", 0.81)  # whitespace aside, the same answer
+    assert store.answered(conversation, "Jl. Urip Sumoharjo [1]", "https://two.example") is None
+    # Kept before confidences were: the question still, its confidence unknown.
+    old = json.dumps(["", _fingerprints("Jawaban."), "Apa?"])
+    state.save_questions(f"{conversation}/answers", [old])
+    assert store.answered(conversation, "Jawaban.") == ("Apa?", None)
 
 
 def test_open_state_picks_the_backend(tmp_path):

@@ -331,7 +331,8 @@ def install_api(app: FastAPI, assistant: Assistant, settings: Settings) -> Guard
 
     def finish(body: ChatRequest, site: str, answer: Answer) -> dict[str, object]:
         conversation_id = conversations.add(body.conversation_id, body.question)
-        conversations.record_answer(conversation_id, answer.text, body.question, site)
+        conversations.record_answer(conversation_id, answer.text, body.question, site,
+                                    answer.confidence)
         annotate(conversation_id=conversation_id)
         return answer_payload(answer, conversation_id)
 
@@ -488,18 +489,19 @@ def install_feedback(app: FastAPI, guard: Guard, store: FeedbackStore, metrics: 
     def feedback(request: Request, body: FeedbackRequest) -> dict[str, object]:
         """Record a vote on an answer (a later vote on the same answer replaces it)."""
         site = guard.admit(request)
-        question = conversations.answered(body.conversation_id, body.answer, site)
-        if question is None and _state_problem(guard.state):
+        given = conversations.answered(body.conversation_id, body.answer, site)
+        if given is None and _state_problem(guard.state):
             # The answers given live in the shared state: while it is away, no vote can be
             # checked, which is our outage, not the caller's mistake.
             raise AccessDenied(503, "state_unavailable", "Votes cannot be checked right now; "
                                "please try again in a moment.", retry_after=5)
-        if question is None:
+        if given is None:
             raise AccessDenied(404, "answer_not_found",
                                "No such answer was given in this conversation.")
         try:
             vote = Feedback(body.conversation_id, body.answer, body.rating, body.comment,
-                            question, channel="api", origin=site)
+                            given.question, channel="api", origin=site,
+                            confidence=given.confidence)
         except ValueError as error:
             raise AccessDenied(422, "invalid_feedback", str(error)) from None
         feedback_id = store.add(vote)

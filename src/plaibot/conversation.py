@@ -7,7 +7,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Union
+from typing import NamedTuple, Union
 
 from plaibot.state import MemoryState, SharedState
 from plaibot.text import LANGUAGES, tokenize, words
@@ -70,6 +70,14 @@ def context_for(question: str, history: Sequence[Turn] | None) -> str:
     return earlier[-1]
 
 
+class Given(NamedTuple):
+    """An answer given in a conversation: the question it answered, and its retrieval
+    confidence (None for a reply that was no answer: an error message)."""
+
+    question: str
+    confidence: float | None
+
+
 class ConversationStore:
     """Earlier questions per conversation id, kept in `state` (memory or a shared file),
     and the answers given in it (so feedback is taken only on an answer that was given).
@@ -101,21 +109,23 @@ class ConversationStore:
         return conversation_id
 
     def record_answer(self, conversation_id: str, answer: str, question: str,
-                      origin: str = "") -> None:
-        """Remember that `answer` was given to `question` in this conversation, for `origin`."""
+                      origin: str = "", confidence: float | None = None) -> None:
+        """Remember that `answer` was given to `question` in this conversation, for `origin`,
+        with its retrieval `confidence` (so a vote on it needs no second answer)."""
         key = _answers_key(conversation_id)
         given = self.state.questions(key, self.ttl) or []
-        entry = json.dumps([origin, _fingerprints(answer), question], ensure_ascii=False)
+        entry = json.dumps([origin, _fingerprints(answer), question, confidence],
+                           ensure_ascii=False)
         self.state.save_questions(key, (given + [entry])[-self.answers_kept :])
 
-    def answered(self, conversation_id: str, answer: str, origin: str = "") -> str | None:
-        """The question `answer` was given to in this conversation for `origin`; None when
-        no such answer was given (or it is too old)."""
+    def answered(self, conversation_id: str, answer: str, origin: str = "") -> Given | None:
+        """The question `answer` was given to in this conversation for `origin`, and its
+        confidence; None when no such answer was given (or it is too old)."""
         wanted = _fingerprints(answer)[0]
         for entry in reversed(self.state.questions(_answers_key(conversation_id), self.ttl) or []):
-            given_origin, prints, question = json.loads(entry)
+            given_origin, prints, question, *confidence = json.loads(entry)  # older: no confidence
             if given_origin == origin and wanted in prints:
-                return str(question)
+                return Given(str(question), (confidence or [None])[0])
         return None
 
 

@@ -42,16 +42,24 @@ class StoreUnavailable(PlaibotError, RuntimeError):
     exit_code = 3
 
 
-class RecordsUnavailable(PlaibotError):
+class ServiceUnavailable(PlaibotError):
+    """A server plaibot leans on cannot be used now. `str(error)` says where and why, for
+    the log and operators; `public` says why without any address, user name or path, for
+    reports anyone may read (`/api/health`)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, public: str = "unavailable") -> None:
+        super().__init__(message)
+        self.public = public
+
+
+class RecordsUnavailable(ServiceUnavailable):
     """The records database (feedback, gaps, ...) cannot be reached or is too busy."""
 
-    exit_code = 3
 
-
-class StateUnavailable(PlaibotError):
+class StateUnavailable(ServiceUnavailable):
     """The shared state's server (Redis) cannot be reached (or did not answer in time)."""
-
-    exit_code = 3
 
 
 class UploadError(PlaibotError, ValueError):

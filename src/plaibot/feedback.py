@@ -48,6 +48,9 @@ class Feedback:
     question: str = ""
     channel: str = "api"  # "api" (the widget and other API clients) or "page" (the chat page)
     origin: str = ""  # the partner site whose token posted it (API only)
+    # The retrieval confidence the answer was given with, as the conversation store kept it
+    # (None when unknown). Not stored with the vote: the gap log keeps it for a thumbs down.
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         if self.rating not in RATINGS:
@@ -74,12 +77,17 @@ class FeedbackStore:
         """Record `feedback` (or update the earlier vote on the same answer); returns its id."""
         table = tables.feedback
         now = _now()
+        row = {k: v for k, v in asdict(feedback).items() if k != "confidence"}
         vote = self.records.insert(table).values(
-            **asdict(feedback), created=now, updated=now, answer_key=_key(feedback.answer))
+            **row, created=now, updated=now, answer_key=_key(feedback.answer))
         new = vote.excluded
+        # One row per answer, as staff read them: a later vote replaces the rating, and the
+        # origin with it, so the row names the site whose vote it shows. (A row per origin
+        # would need another unique key, and a second site can reach an answer only with the
+        # conversation's secret id and by being given that answer itself.)
         vote = vote.on_conflict_do_update(
             index_elements=[table.c.conversation_id, table.c.answer_key],
-            set_={"updated": new.updated, "rating": new.rating,
+            set_={"updated": new.updated, "rating": new.rating, "origin": new.origin,
                   "comment": case((new.comment != "", new.comment), else_=table.c.comment),
                   "question": case((new.question != "", new.question), else_=table.c.question)},
         ).returning(table.c.id)

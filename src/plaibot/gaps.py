@@ -4,7 +4,8 @@ Every refused question, and every answer a visitor gave a thumbs down, becomes a
 `GapRecord`: the question, its language, when, the channel (`api` or `page`), why it counts
 (`low_confidence`, `documents_unknown`, `thumbs_down`) and the retrieval confidence. Nothing
 that identifies the asker is kept: no IP address, user agent or conversation id. Records
-older than `PLAIBOT_GAPS_DAYS` are deleted as new ones arrive; 0 keeps none at all.
+(and daily counts) older than `PLAIBOT_GAPS_DAYS` are deleted as new ones arrive and
+whenever they are read, so none outlive it while no new gap comes; 0 keeps none at all.
 
 `group_gaps` puts questions that mean the same thing together, in either language, by the
 cosine similarity of their embeddings (any LangChain `Embeddings`; plaibot passes the
@@ -187,10 +188,11 @@ class GapLog:
         if not record.question:
             return
         self.storage.add(record)
-        self.storage.delete_before(self._cutoff().isoformat(timespec="seconds"))
+        self._forget_expired()
 
     def records(self, min_confidence: float = 0.0, max_confidence: float = 1.0,
                 days: int | None = None) -> list[GapRecord]:
+        self._forget_expired()
         since = self._cutoff(days).isoformat(timespec="seconds")
         return self.storage.records_since(since, min_confidence, max_confidence)
 
@@ -203,7 +205,12 @@ class GapLog:
                           similarity)
 
     def daily(self, days: int = 30) -> list[tuple[str, str, int]]:
+        self._forget_expired()
         return self.storage.daily(self._cutoff(days).date().isoformat())
+
+    def _forget_expired(self) -> None:
+        # On reads too (staff open them now and then): retention holds with no new gaps.
+        self.storage.delete_before(self._cutoff().isoformat(timespec="seconds"))
 
     def _cutoff(self, days: int | None = None) -> datetime:
         return _now() - timedelta(days=min(days or self.days, self.days))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,17 +11,25 @@ from typing import Protocol
 from plaibot.assistant import Assistant
 from plaibot.store import ChunkStore
 
+log = logging.getLogger(__name__)
+
 
 class Service(Protocol):
     """A server plaibot leans on but can answer without (Redis, the records database)."""
 
     def problem(self) -> str | None:
-        """Why it cannot be used now, or None when it can."""
+        """Why it cannot be used now, with no address, user name or path (anyone may read
+        it; the log has the details), or None when it can."""
+
+    def describe(self) -> dict[str, str]:
+        """Its `kind` ("redis", "postgresql", "sqlite") and `name` (a database's name or
+        number, a file's name without its folder): never a host, port, user or path."""
 
 
 class IndexHealth:
-    """Reports chunks, files, where the store is, the last indexing run and the services;
-    never a credential or a server path, since anyone may read it.
+    """Reports chunks, files, where the store is, the last indexing run and the services
+    (each by its kind and name, `status` "ok" or "unavailable" with its `problem`); never a
+    credential, user name, host or server path, since anyone may read it.
 
     "degraded" (HTTP 503) when the store cannot be read or the index is empty: a worker in
     that state would refuse every question, so a load balancer should pass it by.
@@ -50,9 +59,10 @@ class IndexHealth:
         if chunks == 0:
             report.update(status="degraded", problem="the index is empty")
         answering = report["status"] == "ok"
-        problems = {name: service.problem() for name, service in self.services.items()}
+        problems = {name: _problem(service) for name, service in self.services.items()}
         if problems:
-            report["services"] = {name: problem or "ok" for name, problem in problems.items()}
+            report["services"] = {name: _service(self.services[name], problem)
+                                  for name, problem in problems.items()}
         if answering and any(problems.values()):
             report.update(status="degraded",
                           problem="; ".join(problem for problem in problems.values() if problem))
@@ -76,6 +86,20 @@ def _public(source: str) -> str:
     """A file as the public may see it: relative names as they are, absolute ones (outside
     the working folder) by their name only, so the report shows no server paths."""
     return Path(source).name if Path(source).is_absolute() else source
+
+
+def _problem(service: Service) -> str | None:
+    try:
+        return service.problem()
+    except Exception as error:  # noqa: BLE001 - a health report must not fail on a service
+        log.exception("checking a service for the health report failed")
+        return f"unavailable ({type(error).__name__})"
+
+
+def _service(service: Service, problem: str | None) -> dict[str, str]:
+    if problem is None:
+        return {**service.describe(), "status": "ok"}
+    return {**service.describe(), "status": "unavailable", "problem": problem}
 
 
 def _location(store: ChunkStore) -> dict[str, str]:

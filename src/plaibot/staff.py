@@ -465,9 +465,11 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
     app.state.metrics.listeners.append(gap_log.answered)
 
     def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback
-        if vote.rating == "down" and vote.question:
-            confidence = assistant.ask(vote.question).confidence
-            gap_log.thumbs_down(vote.channel, vote.question, confidence)
+        # With the confidence the answer was given with (the conversation store keeps it):
+        # asking again would answer once more per vote, outside the answering stage and
+        # its admission control. A reply that was no answer (an error) is no gap.
+        if vote.rating == "down" and vote.question and vote.confidence is not None:
+            gap_log.thumbs_down(vote.channel, vote.question, vote.confidence)
 
     feedback.listeners.append(thumbs_down)
     if settings.staff_password is None:

@@ -177,13 +177,19 @@ class RedisState:
         try:
             return operation()
         except self._errors as error:
-            raise StateUnavailable(f"Redis at {self.location()} is unreachable "
-                                   f"({type(error).__name__})") from error
+            kind = type(error).__name__
+            raise StateUnavailable(f"Redis at {self.location()} is unreachable ({kind})",
+                                   f"Redis is unreachable ({kind})") from error
 
     def location(self) -> str:
-        """The server's address without any password in the URL."""
+        """The server's address without any password in the URL (for the log)."""
         kwargs = self.client.connection_pool.connection_kwargs
         return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+    def describe(self) -> dict[str, str]:
+        """What anyone may know of it: Redis, and the database number (no host or port)."""
+        return {"kind": "redis",
+                "name": f"db {self.client.connection_pool.connection_kwargs.get('db', 0)}"}
 
     def count(self, key: str, expires_at: float) -> int:
         def incr() -> int:
@@ -224,7 +230,7 @@ class FallbackState:
         self.retry_seconds = retry_seconds
         self._down_since: float | None = None
         self._retry_at = 0.0
-        self._problem: str | None = None
+        self._problem: str | None = None  # for reports anyone may read: no address
         self._lock = threading.Lock()
 
     def _use(self, operation: Callable[[SharedState], T]) -> T:
@@ -232,20 +238,20 @@ class FallbackState:
             try:
                 result = operation(self.primary)
             except StateUnavailable as error:
-                self._went_down(str(error))
+                self._went_down(error)
             else:
                 if self._down_since is not None:
                     self._came_back()
                 return result
         return operation(self.fallback)
 
-    def _went_down(self, problem: str) -> None:
+    def _went_down(self, error: StateUnavailable) -> None:
         with self._lock:
             self._retry_at = time.monotonic() + self.retry_seconds
             if self._down_since is None:
-                self._down_since, self._problem = time.monotonic(), problem
+                self._down_since, self._problem = time.monotonic(), error.public
                 log.warning("%s: rate limits and conversations are kept per process until "
-                            "it is back", problem)
+                            "it is back", error)
 
     def _came_back(self) -> None:
         with self._lock:
@@ -264,8 +270,12 @@ class FallbackState:
     def save_questions(self, conversation_id: str, questions: list[str]) -> None:
         self._use(lambda state: state.save_questions(conversation_id, questions))
 
+    def describe(self) -> dict[str, str]:
+        return self.primary.describe()
+
     def problem(self) -> str | None:
-        """Why the shared state is not in use (for health reports), or None when it is."""
+        """Why the shared state is not in use, for health reports anyone may read (no
+        address: the log has it), or None when it is."""
         self._use(lambda state: state is self.primary and self.primary.ping())
         return self._problem and f"{self._problem}; rate limits and conversations per process"
 

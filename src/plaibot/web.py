@@ -11,7 +11,7 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from urllib.parse import quote, urlsplit
 
@@ -115,9 +115,11 @@ def _link_target(address: str) -> str | None:
 
 
 def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | None = None,
-          every: float = 0.05) -> Iterator[str]:
+          every: float = 0.05, on_answer: Callable[[Answer], None] | None = None
+          ) -> Iterator[str]:
     """One chat turn as it is written (at most one update per `every` seconds), then the
-    answer with its sources; every failure becomes a friendly message in the asker's language."""
+    answer with its sources (handed to `on_answer` too); every failure becomes a friendly
+    message in the asker's language."""
     try:
         text, shown_at, started = "", time.monotonic(), time.perf_counter()
         for event in assistant.stream(message, history):
@@ -129,6 +131,8 @@ def reply(assistant: Assistant, message: str, history: list, metrics: Metrics | 
             else:
                 if metrics is not None:
                     metrics.answer("page", message, lambda done=event: done.answer, started=started)
+                if on_answer is not None:
+                    on_answer(event.answer)
                 yield format_answer(event.answer)
     except QuestionError as error:
         yield str(error)
@@ -174,8 +178,11 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
                 yield t("rate_limited", detect_language(message or ""),
                         seconds=error.retry_after or 60)
                 return
-        replies = (reply(assistant, message, history, metrics) if stage is None else
-                   stage.stream(lambda: reply(assistant, message, history, metrics),
+        given: list[Answer] = []  # the answer behind the finished reply (none for an error)
+        replies = (reply(assistant, message, history, metrics, on_answer=given.append)
+                   if stage is None else
+                   stage.stream(lambda: reply(assistant, message, history, metrics,
+                                              on_answer=given.append),
                                 lambda: assistant.query_for(message, history)))
         text = ""
         try:
@@ -187,7 +194,8 @@ def build_chat(assistant: Assistant, guard: Guard | None = None, metrics: Metric
             yield t("busy", detect_language(message or ""))
             return
         if text:  # the finished reply, the only text a vote in this session may be about
-            answers.record_answer(page_conversation(request), text, message)
+            answers.record_answer(page_conversation(request), text, message,
+                                  confidence=given[-1].confidence if given else None)
 
     feedback_options = ("Like", "Dislike") if feedback is not None else None
     chatbot = gr.Chatbot(height="60vh", buttons=["copy"], feedback_options=feedback_options,
@@ -288,10 +296,10 @@ def add_feedback(chatbot: gr.Chatbot, store: FeedbackStore, guard: Guard | None,
 
     def like(history: list, data: gr.LikeData, request: gr.Request) -> tuple[dict | None, dict]:
         vote = page_vote(history, data, request)
-        question = answers.answered(vote.conversation_id, vote.answer) if vote else None
-        if vote is None or question is None or not _admitted(guard, metrics, request):
+        given = answers.answered(vote.conversation_id, vote.answer) if vote else None
+        if vote is None or given is None or not _admitted(guard, metrics, request):
             return None, gr.update(visible=False, value="")
-        vote = replace(vote, question=question)
+        vote = replace(vote, question=given.question, confidence=given.confidence)
         if not _saved(store, vote):
             return None, gr.update(visible=False, value="")
         if metrics is not None:

@@ -13,8 +13,10 @@ lock beside a SQLite file).
 
 When the database cannot be reached, every operation raises `RecordsUnavailable` (the API
 answers 503), at once for `retry_seconds` after a failure rather than waiting out a connect
-timeout on every request (answers that log to the records must not stall); the pool tests
-connections before use, so work resumes once it is back.
+timeout on every request (answers that log to the records must not stall): only the one
+operation that tries again after that waits, up to `CONNECT_TIMEOUT_SECONDS` when the server
+does not answer at all. The pool tests connections before use, so work resumes once it is
+back.
 
 Adding a table (e.g. unanswered questions for a staff console):
 
@@ -52,6 +54,11 @@ __all__ = ["Records", "RecordsUnavailable", "database_url", "tables"]
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_ID = 0x706C6169  # "plai": the advisory lock every host takes while migrating
+# Answers count themselves in the records (the gap log's daily counts) on their answering
+# thread. When PostgreSQL does not answer at all (a partition, not a refused connection),
+# the one request that tries again after `retry_seconds` waits this long: 2 s, the least
+# psycopg accepts, rather than 5 s of a thread that could be answering.
+CONNECT_TIMEOUT_SECONDS = 2
 
 
 def database_url(url: str | None, sqlite_file: Path) -> str:
@@ -73,25 +80,40 @@ class Records:
         self.url, self.retry_seconds = make_url(url), retry_seconds
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite" and self.url.database:
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # unreachable, like a server that is down: 503, not a crash
+                log.error("cannot create the folder of the records at %s: %s",
+                          self.location(), error)
         options: dict[str, Any] = {"pool_pre_ping": True}  # a restarted server's dead sockets
         if self.dialect == "sqlite":
             # A writer in another worker makes this one wait up to `timeout`, not fail.
             options["connect_args"] = {"timeout": timeout_seconds}
         elif self.dialect == "postgresql":
-            options.update(pool_timeout=timeout_seconds,
-                           connect_args={"connect_timeout": max(1, int(timeout_seconds))})
+            # tcp_user_timeout: a pooled connection whose packets go unacknowledged (the
+            # network gone, not a slow query) fails after as long, not after TCP's minutes.
+            options.update(pool_timeout=timeout_seconds, connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                "tcp_user_timeout": CONNECT_TIMEOUT_SECONDS * 1000})
         self.engine = create_engine(self.url, **options)
         if self.dialect == "sqlite":
             event.listen(self.engine, "connect", _sqlite_wal)
         self._migrated = False
         self._lock = threading.Lock()
-        self._problem: str | None = None  # while unreachable: why, and when to try again
+        # While unreachable: why (for the log, and for the public), and when to try again.
+        self._problem: tuple[str, str] | None = None
         self._retry_at = 0.0
 
     def location(self) -> str:
-        """Where the records are, without any password."""
+        """Where the records are, without any password (for the log: it names the user,
+        the host and a SQLite file's path)."""
         return self.url.render_as_string(hide_password=True)
+
+    def describe(self) -> dict[str, str]:
+        """What anyone may know of where the records are: the engine and the database's
+        name, or a SQLite file's name without its folder."""
+        name = self.url.database or ""
+        return {"kind": self.dialect, "name": Path(name).name if self.dialect == "sqlite" else name}
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -104,24 +126,28 @@ class Records:
     @contextmanager
     def _reachable(self) -> Iterator[None]:
         """Connection failures (and every pooled connection busy for `timeout_seconds`)
-        raised as `RecordsUnavailable`, with the driver's reason; after a connection
-        failure, raised without trying for `retry_seconds`."""
+        raised as `RecordsUnavailable`, with the driver's reason (its public text: the
+        error's kind only, since the driver's reason names hosts, ports and paths); after a
+        connection failure, raised without trying for `retry_seconds`."""
         problem = self._problem
         if problem is not None and time.monotonic() < self._retry_at:
-            raise RecordsUnavailable(problem)
+            raise RecordsUnavailable(*problem)
         try:
             yield
         except PoolTimeout as error:  # busy, not down
             raise RecordsUnavailable(f"The records database at {self.location()} is too busy "
-                                     f"({error})") from error
-        except (OperationalError, InterfaceError) as error:
-            reason = (str(error.orig or error).strip().splitlines() or ["no reason"])[0][:200]
-            self._problem = f"The records database at {self.location()} is unavailable ({reason})"
+                                     f"({error})", "the records database is too busy") from error
+        except (OperationalError, InterfaceError, OSError) as error:  # OSError: a SQLite lock file
+            reason = (str(getattr(error, "orig", None) or error).strip().splitlines()
+                      or ["no reason"])[0][:200]
+            self._problem = (
+                f"The records database at {self.location()} is unavailable ({reason})",
+                f"the records database is unavailable ({type(error).__name__})")
             self._retry_at = time.monotonic() + self.retry_seconds
             if problem is None:
                 log.warning("%s: feedback and other records get 503 until it is back",
-                            self._problem)
-            raise RecordsUnavailable(self._problem) from error
+                            self._problem[0])
+            raise RecordsUnavailable(*self._problem) from error
         if problem is not None:
             self._problem = None
             log.warning("the records database at %s is back", self.location())
@@ -166,12 +192,13 @@ class Records:
             yield
 
     def problem(self) -> str | None:
-        """Why the records cannot be used now (for health reports), or None."""
+        """Why the records cannot be used now, for health reports anyone may read (no
+        address, user or path: the log has those), or None."""
         try:
             with self.begin() as connection:
                 connection.execute(text("SELECT 1"))
         except RecordsUnavailable as error:
-            return str(error)
+            return error.public
         return None
 
     def close(self) -> None:
