@@ -311,6 +311,7 @@ def test_partner_options_show_and_a_starter_question_gets_a_cited_answer(
     assert widget_style(page, ".plaibot-user", "backgroundColor") == "rgb(122, 31, 92)"
     answer.locator(".plaibot-text .plaibot-cite").first.click()
     answer.locator(".plaibot-quote").wait_for()
+    assert serious_violations(page, "#plaibot-widget") == []  # light, partner colour, quote open
     widget_shot(page, "widget-light.png")
     page.close()
 
