@@ -1,4 +1,5 @@
-"""The staff console: login, sessions, CSRF, and hostile input on its forms (no browser)."""
+"""The staff console: login, sessions, CSRF, hostile input on its forms, and what its Feedback
+and Activity tabs show (no browser)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,21 @@ import io
 import shutil
 import time
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from plaibot import Assistant, Settings
-from plaibot.feedback import FeedbackStore
+from plaibot.answering import Answer
+from plaibot.feedback import Feedback, FeedbackStore
 from plaibot.records import Records
 from plaibot.staff import (
     COOKIE,
     Sessions,
     StaffConsole,
     UploadError,
+    build_console,
     hash_password,
     parse_hash,
     safe_name,
@@ -25,6 +29,7 @@ from plaibot.staff import (
 )
 from plaibot.web import create_app
 from tests.conftest import KNOWLEDGE
+from tests.test_gaps import refused
 from tests.test_loaders import minimal_pdf
 
 PASSWORD = "kelana-staff-2026"
@@ -272,3 +277,79 @@ def test_api_refusals_streamed_or_not_and_thumbs_down_become_gaps(server):
         ("Where is Hetero Space Solo?", "api", "en")]
     assert kept[-1][2] == "thumbs_down" and {k[2] for k in kept[-3:-1]} <= {
         "low_confidence", "documents_unknown"}
+
+
+@pytest.fixture
+def console(tmp_path) -> StaffConsole:
+    """A console over records of its own (empty), so counts are exactly the test's."""
+    own = Settings(knowledge_dir=tmp_path / "knowledge", index_dir=tmp_path / "index")
+    return StaffConsole(Assistant(own), FeedbackStore(Records(own.records_url)))
+
+
+def shown_in(console: StaffConsole, elem_id: str) -> tuple[object, list[dict[str, object]]]:
+    """What the console page sends the browser for its table `elem_id`: the column types,
+    and the rows (by column) as Gradio serialises them for the page's load event."""
+    page = build_console(console)
+    table = next(b for b in page.blocks.values() if getattr(b, "elem_id", None) == elem_id)
+    filled = next(f for f in page.fns.values() if f.outputs == [table])
+    sent = table.postprocess(filled.fn())
+    return table.get_config()["datatype"], [dict(zip(sent.headers, row)) for row in sent.data]
+
+
+HOSTILE_COMMENTS = ["<script>alert(1)</script>", '<img src=x onerror="window.pwned=1">',
+                    "**bold** [link](javascript:alert(1))"]
+
+
+def test_feedback_tab_lists_comments_newest_first_as_text(console):
+    for n, comment in enumerate(HOSTILE_COMMENTS):
+        console.feedback.add(Feedback(f"c{n}", f"Answer {n} [1].", ("up", "down")[n % 2],
+                                      comment, f"Question {n}?"))
+    console.feedback.add(Feedback("c9", "Answer 9 [1].", "up"))  # a thumb, no comment
+    votes = console.votes()
+    assert [v["comment"] for v in votes] == ["", *reversed(HOSTILE_COMMENTS)]
+    assert [(v["question"], v["rating"]) for v in votes[1:]] == [
+        ("Question 2?", "up"), ("Question 1?", "down"), ("Question 0?", "up")]
+
+    # Gradio renders "str" cells as text nodes ("markdown" and "html" would run the markup);
+    # the comments reach the page unchanged, neither dropped nor escaped twice.
+    datatype, rows = shown_in(console, "staff-feedback")
+    assert datatype == "str"
+    assert [row["comment"] for row in rows] == ["", *reversed(HOSTILE_COMMENTS)]
+
+
+class Clock:
+    """The records' clock (gap log and feedback), set to a chosen moment."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = datetime.now(UTC)
+        monkeypatch.setattr("plaibot.gaps._now", lambda: self.now)
+        monkeypatch.setattr("plaibot.feedback._now",
+                            lambda: self.now.isoformat(timespec="seconds"))
+
+
+def grounded(text: str = "Hetero Space Solo is on Jalan Urip Sumoharjo [1].") -> Answer:
+    return Answer(text, [], "en", True, 0.9)
+
+
+def test_activity_counts_questions_refusals_and_thumbs_per_day(console, monkeypatch):
+    clock, today = Clock(monkeypatch), datetime.now(UTC)
+    # per day ago: answered questions, refused ones, thumbs up, thumbs down
+    made = {40: (1, 1, 1, 1), 2: (2, 1, 1, 0), 0: (1, 2, 2, 1)}
+    for ago, (answered, refusals, ups, downs) in made.items():
+        clock.now = today - timedelta(days=ago)
+        for _ in range(answered):
+            console.assistant.gap_log.answered("api", "Where is Hetero Space Solo?", grounded())
+        for n in range(refusals):
+            console.assistant.gap_log.answered("page", f"Is there a pool? {n}", refused())
+        for n, rating in enumerate(["up"] * ups + ["down"] * downs):
+            console.feedback.add(Feedback(f"{ago}-{n}", f"Answer {n}.", rating))
+    clock.now = today
+
+    expected = []
+    for ago, (answered, refusals, ups, downs) in made.items():
+        if ago <= 30:  # the plot shows 30 days
+            day = (today - timedelta(days=ago)).date().isoformat()
+            expected += [{"day": day, "series": series, "count": count} for series, count in (
+                ("questions", answered + refusals), ("refusals", refusals),
+                ("thumbs down", downs), ("thumbs up", ups)) if count]
+    assert console.activity() == expected

@@ -5,7 +5,6 @@ import http.server
 import json
 import os
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -109,9 +108,9 @@ def test_partner_page_keyboard_question_streams_cited_answer(browser, partner_si
     assert host_styles(page) == before == {
         "button": "rgb(255, 105, 180)", "size": "22px", "color": "rgb(200, 0, 0)",
         "textarea": "none"}
-    if (shots := Path(ROOT / "docs")).exists():
+    if folder := os.environ.get("PLAIBOT_SCREENSHOT_DIR"):  # docs/ for the README
         launcher.click()
-        page.screenshot(path=str(shots / "widget.png"))
+        page.screenshot(path=f"{folder}/widget.png")
     page.close()
 
 
@@ -197,6 +196,23 @@ def sse(event, data):
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
+def fake_stream(page, partner_site, body, status=200, headers=None):
+    """Answer the widget's `/api/chat/stream` on `page` with `body` (and its CORS
+    preflight) as plaibot's origin would, without asking the answerer."""
+    cors = {"Access-Control-Allow-Origin": partner_site.rstrip("/"),
+            "Access-Control-Allow-Headers": "Content-Type, Authorization",
+            "Access-Control-Allow-Methods": "POST", "Access-Control-Expose-Headers": "Retry-After"}
+
+    def answer(route):
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=204, headers=cors)
+        else:
+            route.fulfill(status=status, body=body, headers={
+                **cors, "Content-Type": "text/event-stream", **(headers or {})})
+
+    page.route("**/api/chat/stream", answer)
+
+
 def test_widget_replaces_streamed_text_when_the_server_says_so(browser, partner_site):
     """A `replace` event (the quoted answer after a generated one failed its check)
     supersedes the tokens already shown."""
@@ -205,19 +221,8 @@ def test_widget_replaces_streamed_text_when_the_server_says_so(browser, partner_
             + sse("sources", {"sources": [{"number": 1, "title": "Sumber A",
                                            "address": "https://example.org/a", "date": ""}]})
             + sse("done", {"conversation_id": "c1", "language": "id", "grounded": True}))
-    cors = {"Access-Control-Allow-Origin": partner_site.rstrip("/"),
-            "Access-Control-Allow-Headers": "Content-Type, Authorization",
-            "Access-Control-Allow-Methods": "POST"}
-
-    def answer(route):
-        if route.request.method == "OPTIONS":
-            route.fulfill(status=204, headers=cors)
-        else:
-            route.fulfill(status=200, headers={**cors, "Content-Type": "text/event-stream"},
-                          body=body)
-
     page = browser.new_page()
-    page.route("**/api/chat/stream", answer)
+    fake_stream(page, partner_site, body)
     page.goto(partner_site)
     page.locator("button.plaibot-launcher").click()
     page.locator("textarea.plaibot-input").fill("Kapan Hetero Space Banyumas dibuka?")
@@ -230,24 +235,67 @@ def test_widget_replaces_streamed_text_when_the_server_says_so(browser, partner_
     page.close()
 
 
+# Source fields as a poisoned document could make them (`answering.Source`, as the API sends it)
+HOSTILE_SOURCES = [
+    {"number": 1, "title": '<img src=x onerror="window.pwned=1">',
+     "address": "javascript:window.pwned=2", "date": '<b onmouseover="window.pwned=3">2026</b>',
+     "snippet": "<script>window.pwned=4</script> Hetero Space <i>Solo</i>", "score": 0.9},
+    {"number": 2, "title": '<a href="javascript:window.pwned=5">Sumber B</a>',
+     "address": "https://example.org/b", "date": "2026-12-01",
+     "snippet": "<svg onload=\"window.pwned=6\"></svg>", "score": 0.8}]
+
+
+def test_hostile_source_fields_show_as_text_and_only_http_addresses_are_links(
+        browser, partner_site):
+    """Markup in a source's title, passage or date, opened by keyboard in the quote view and
+    in the source list, is shown literally and runs nothing; a `javascript:` address is shown
+    as text, never linked."""
+    body = (sse("token", {"text": "Jawaban [1] dan [2]."})
+            + sse("sources", {"sources": HOSTILE_SOURCES})
+            + sse("done", {"conversation_id": "c1", "language": "id", "grounded": True}))
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    fake_stream(page, partner_site, body)
+    page.goto(partner_site)
+    page.locator("button.plaibot-launcher").click()
+    page.locator("textarea.plaibot-input").fill("Di mana Hetero Space Solo?")
+    page.keyboard.press("Enter")
+    answer = page.locator(".plaibot-msg.plaibot-bot[data-state=done]").last
+    answer.wait_for(timeout=30_000)
+
+    for source in HOSTILE_SOURCES:
+        cite = answer.locator(".plaibot-text .plaibot-cite", has_text=f"[{source['number']}]")
+        cite.focus()
+        page.keyboard.press("Enter")
+        quote = answer.locator("figure.plaibot-quote")
+        assert quote.locator("blockquote").inner_text() == source["snippet"]
+        caption = quote.locator("figcaption").inner_text()
+        assert source["title"] in caption and f"({source['date']})" in caption
+        links = quote.locator("a")
+        if source["address"].startswith("https://"):
+            assert links.get_attribute("href") == source["address"]
+            assert links.inner_text() == source["title"]
+        else:  # not a link: the address is shown beside the title
+            assert links.count() == 0 and source["address"] in caption
+    listed = answer.locator(".plaibot-sources").inner_text()
+    assert all(s["title"] in listed for s in HOSTILE_SOURCES)
+    hrefs = page.locator("#plaibot-widget a").evaluate_all("as => as.map(a => a.href)")
+    assert hrefs and all(h == "https://example.org/b" for h in hrefs)
+    assert answer.locator("img, script, svg:not([aria-hidden]), b, i").count() == 0
+    page.wait_for_timeout(300)  # an <img src=x> would have failed to load by now
+    assert page.evaluate("window.pwned") is None and dialogs == []
+    page.close()
+
+
 @pytest.mark.parametrize(("lang", "expected"), [("id", "sedang menjawab banyak pertanyaan"),
                                                 ("en", "answering a lot of questions")])
 def test_widget_says_busy_in_the_visitors_language_on_503(browser, partner_site, lang, expected):
     """The server's 503 busy (every answering thread taken) reads as "try again in a moment"."""
-    cors = {"Access-Control-Allow-Origin": partner_site.rstrip("/"),
-            "Access-Control-Allow-Headers": "Content-Type, Authorization",
-            "Access-Control-Allow-Methods": "POST", "Access-Control-Expose-Headers": "Retry-After"}
     busy = json.dumps({"error": {"code": "busy", "message": "busy", "retry_after": 1}})
-
-    def refuse(route):
-        if route.request.method == "OPTIONS":
-            route.fulfill(status=204, headers=cors)
-        else:
-            route.fulfill(status=503, body=busy, headers={
-                **cors, "Content-Type": "application/json", "Retry-After": "1"})
-
     page = browser.new_page()
-    page.route("**/api/chat/stream", refuse)
+    fake_stream(page, partner_site, busy, status=503,
+                headers={"Content-Type": "application/json", "Retry-After": "1"})
     page.goto(partner_site)
     page.evaluate(f"window.plaibot.setLanguage('{lang}')")
     page.locator("button.plaibot-launcher").click()
@@ -312,6 +360,7 @@ def test_partner_options_show_and_a_starter_question_gets_a_cited_answer(
     assert widget_style(page, ".plaibot-user", "backgroundColor") == "rgb(122, 31, 92)"
     answer.locator(".plaibot-text .plaibot-cite").first.click()
     answer.locator(".plaibot-quote").wait_for()
+    assert serious_violations(page, "#plaibot-widget") == []  # light, partner colour, quote open
     widget_shot(page, "widget-light.png")
     page.close()
 
