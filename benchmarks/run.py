@@ -14,6 +14,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -282,30 +283,34 @@ def free_port() -> int:
 
 def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests: int,
                cold_starts: int, workers_levels: list[int], fresh: bool = False,
-               index_dir: str | None = None) -> dict[str, object]:
+               index_dirs: dict[str, str] | None = None,
+               knowledge: Path = ROOT / "knowledge") -> dict[str, object]:
     """Cold starts with each embedder, then each load level against one server with the
     default one (memory read after each), then `workers_levels` against `serve --workers 2`.
-    `index_dir` keeps the default embedder's index between runs."""
+    `index_dirs` keeps an embedder's index between runs (and sections), by model."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     results: dict[str, object] = {"cold_start_s": {}, "cold_starts_s": {}, "levels": []}
     for model in MODELS if cold_starts else (DEFAULT_MODEL,):
-        kept = index_dir if model == DEFAULT_MODEL else None
+        kept = (index_dirs or {}).get(model)
         with contextlib.nullcontext(kept) if kept else tempfile.TemporaryDirectory() as folder:
-            if cold_starts:  # the first start builds the index; the starts after it are timed
-                with running_server(folder, port, model):
+            # The first start builds the index (unless one is there); the starts after it
+            # are timed.
+            if cold_starts and not (Path(folder) / "chroma.sqlite3").exists():
+                with running_server(folder, port, model, knowledge=knowledge):
                     asyncio.run(first_answer(base, time.perf_counter() + 600))
+            if cold_starts:
                 colds = []
                 for _ in range(cold_starts):
                     started = time.perf_counter()
-                    with running_server(folder, port, model):
+                    with running_server(folder, port, model, knowledge=knowledge):
                         colds.append(asyncio.run(first_answer(base, time.perf_counter() + 120))
                                      - started)
                 results["cold_start_s"][model] = round(statistics.median(colds), 2)
                 results["cold_starts_s"][model] = [round(c, 2) for c in colds]
             if model == DEFAULT_MODEL:
                 results["levels"] = load_levels(base, port, folder, asked, levels, seconds,
-                                                max_requests, workers_levels, fresh)
+                                                max_requests, workers_levels, fresh, knowledge)
     one = [r["server_rss_mb"] for r in results["levels"] if r["workers"] == 1]
     results["memory_growth"] = round((one[-1] - one[0]) / one[0], 4) if one else None
     return results
@@ -313,12 +318,12 @@ def bench_http(asked: list[str], levels: list[int], seconds: float, max_requests
 
 def load_levels(base: str, port: int, index_dir: str, asked: list[str], levels: list[int],
                 seconds: float, max_requests: int, workers_levels: list[int],
-                fresh: bool) -> list[dict[str, object]]:
+                fresh: bool, knowledge: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for workers, wanted in ((1, levels), (2, workers_levels)):
         if not wanted:
             continue
-        with running_server(index_dir, port, DEFAULT_MODEL, workers) as server:
+        with running_server(index_dir, port, DEFAULT_MODEL, workers, knowledge) as server:
             asyncio.run(first_answer(base, time.perf_counter() + 600))
             for clients in wanted:
                 row = asyncio.run(load_level(base, asked, clients, seconds, max_requests, fresh))
@@ -328,9 +333,9 @@ def load_levels(base: str, port: int, index_dir: str, asked: list[str], levels: 
 
 
 @contextmanager
-def running_server(index_dir: str, port: int, model: str,
-                   workers: int = 1) -> Iterator[subprocess.Popen]:
-    server = start_server(index_dir, port, model=model, workers=workers)
+def running_server(index_dir: str, port: int, model: str, workers: int = 1,
+                   knowledge: Path = ROOT / "knowledge") -> Iterator[subprocess.Popen]:
+    server = start_server(index_dir, port, knowledge, model=model, workers=workers)
     try:
         yield server
     finally:
@@ -365,15 +370,16 @@ def corpus_chunks(multiple: int, base_chunks: int) -> list:
             for i in range(wanted)]
 
 
-def index_child(multiple: int, asked: list[str]) -> dict[str, object]:
-    """Runs in a child process: index one corpus size and time queries against it."""
+def index_child(multiple: int, asked: list[str], knowledge: Path) -> dict[str, object]:
+    """Runs in a child process: index one corpus size (1x: the `knowledge` folder) and time
+    queries against it."""
     from plaibot import Assistant, Settings
     from plaibot.assistant import settings_embeddings
     from plaibot.loaders import file_hash
     from plaibot.store import ChunkStore
 
     with tempfile.TemporaryDirectory() as index_dir:
-        settings = Settings(index_dir=Path(index_dir), knowledge_dir=ROOT / "knowledge")
+        settings = Settings(index_dir=Path(index_dir), knowledge_dir=knowledge)
         embeddings = settings_embeddings(settings)  # loaded before the clock
         started, cpu_started = time.perf_counter(), time.process_time()
         if multiple == 1:
@@ -403,7 +409,8 @@ def index_child(multiple: int, asked: list[str]) -> dict[str, object]:
             "query_p50_ms": percentiles(query_ms)["p50"]}
 
 
-def bench_indexing(multiples: dict[str, list[int]], asked: list[str]) -> list[dict[str, object]]:
+def bench_indexing(multiples: dict[str, list[int]], asked: list[str],
+                   knowledge: Path) -> list[dict[str, object]]:
     """Per embedder, index each corpus size in a child process (`multiples` by model)."""
     rows = []
     for model, sizes in multiples.items():
@@ -412,7 +419,7 @@ def bench_indexing(multiples: dict[str, list[int]], asked: list[str]) -> list[di
             env = {**os.environ, "PLAIBOT_BENCH_BASE": str(base or 0),
                    "PLAIBOT_EMBEDDING_MODEL": model}
             out = subprocess.run([sys.executable, __file__, "--child-index", str(multiple),
-                                  "--questions", str(len(asked))],
+                                  "--questions", str(len(asked)), "--knowledge", str(knowledge)],
                                  env=env, capture_output=True, text=True, timeout=7200, check=True)
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             base = base or rows[-1]["chunks"]
@@ -448,44 +455,83 @@ def main() -> None:
     parser.add_argument("--index-dir", help="keep the HTTP server's index here between runs")
     parser.add_argument("--fresh", action="store_true",
                         help="every question over HTTP is new, so none is answered from caches")
+    parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge",
+                        help="the documents answered from (the 1x corpus); --quick takes two")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.child_index:
-        print(json.dumps(index_child(args.child_index, questions(args.questions))))
+        print(json.dumps(index_child(args.child_index, questions(args.questions),
+                                     args.knowledge)))
         return
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.quick:
+            args.knowledge = quick_knowledge(Path(scratch))
+        run_sections(args)
 
+
+# Two of knowledge/'s documents, one per language: --quick checks that every section runs,
+# and indexing all of knowledge/ with multilingual-e5-small takes over a CPU minute (234
+# chunks at 308 CPU ms each, measured 2026-12-02).
+QUICK_DOCUMENTS = ("id/hetero-space-solo.md", "en/hetero-space-solo.md")
+
+
+def quick_knowledge(folder: Path) -> Path:
+    for name in QUICK_DOCUMENTS:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "knowledge" / name, folder / name)
+    return folder
+
+
+@contextmanager
+def section(name: str) -> Iterator[None]:
+    """Prints how long a section took (to stderr, beside the progress lines)."""
+    started = time.perf_counter()
+    yield
+    print(f"# {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+
+
+def run_sections(args: argparse.Namespace) -> None:
     quick = args.quick
     asked = questions(20 if quick else args.questions)
     results: dict[str, object] = {"machine": {"cpus": os.cpu_count()}, "quick": quick}
 
     from plaibot import Assistant, Settings
 
-    if not args.http_only:
-        with tempfile.TemporaryDirectory() as index_dir:
-            assistants = {}
-            for model in MODELS:
-                assistants[model] = Assistant(Settings(index_dir=Path(index_dir) / model,
-                                                       embedding_model=model))
-                assistants[model].index()
-            results["in_process"] = bench_in_process(assistants, asked, rounds=1 if quick else 5)
-        results["recall"] = bench_recall(limit=30 if quick else 10_000,
-                                         passages=40 if quick else None)
-
     def counts(text: str | None, default: list[int]) -> list[int]:
         return [int(n) for n in text.split(",") if int(n)] if text else default
 
-    results["http"] = bench_http(
-        asked, [1, 4] if quick else counts(args.levels, [1, 8, 32, 128, 512]),
-        seconds=2 if quick else args.seconds, max_requests=50 if quick else 5000,
-        cold_starts=1 if quick else 0 if args.http_only else 3,
-        workers_levels=[] if quick else counts(args.workers_levels, [128, 512]),
-        fresh=args.fresh, index_dir=args.index_dir)
+    # One index per embedder, built once: the in-process answerers' and the HTTP servers'.
+    with tempfile.TemporaryDirectory() as indexes:
+        index_dirs = {model: str(Path(indexes) / model) for model in MODELS}
+        if args.index_dir:
+            index_dirs[DEFAULT_MODEL] = args.index_dir
+        if not args.http_only:
+            with section("in-process"):
+                assistants = {}
+                for model in MODELS:
+                    assistants[model] = Assistant(Settings(
+                        index_dir=Path(index_dirs[model]), knowledge_dir=args.knowledge,
+                        embedding_model=model))
+                    assistants[model].index()
+                results["in_process"] = bench_in_process(assistants, asked,
+                                                         rounds=1 if quick else 5)
+            with section("recall"):
+                results["recall"] = bench_recall(limit=30 if quick else 10_000,
+                                                 passages=40 if quick else None)
+        with section("http"):
+            results["http"] = bench_http(
+                asked, [1, 4] if quick else counts(args.levels, [1, 8, 32, 128, 512]),
+                seconds=2 if quick else args.seconds, max_requests=50 if quick else 5000,
+                cold_starts=1 if quick else 0 if args.http_only else 3,
+                workers_levels=[] if quick else counts(args.workers_levels, [128, 512]),
+                fresh=args.fresh, index_dirs=index_dirs, knowledge=args.knowledge)
     # The 100x corpus takes the default embedder about an hour: only it is measured there.
     sizes = {model: [1, 2] if quick else [1, 10] for model in MODELS}
     if not quick:
         sizes[DEFAULT_MODEL].append(100)
-    results["indexing"] = ([] if args.skip_indexing or args.http_only else
-                           bench_indexing(sizes, asked))
+    with section("indexing"):
+        results["indexing"] = ([] if args.skip_indexing or args.http_only else
+                               bench_indexing(sizes, asked, args.knowledge))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
     report(results)
