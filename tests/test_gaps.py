@@ -63,6 +63,19 @@ def test_records_older_than_the_retention_go_and_zero_days_keeps_none(records):
     assert off.records() == [] and storage.records_since("0") == []
 
 
+def test_a_withdrawn_thumbs_down_takes_back_only_the_newest_of_that_question(records):
+    log = GapLog(RecordsGapStorage(records), days=90, min_confidence=0.48)
+    question = "Kapan Hetero Space Solo tutup?"
+    log.answered("page", question, refused(confidence=0.3))
+    for channel, confidence in (("page", 0.6), ("page", 0.7), ("api", 0.8)):
+        log.thumbs_down(channel, question, confidence)
+    log.thumbs_down_withdrawn("page", f"  {question}\n")  # kept on one line, as recorded
+    log.thumbs_down_withdrawn("page", "Where is Hetero Space Solo?")  # none to take back
+    assert [(r.channel, r.reason, r.confidence) for r in log.records()] == [
+        ("page", "low_confidence", 0.3), ("page", "thumbs_down", 0.6),
+        ("api", "thumbs_down", 0.8)]
+
+
 @pytest.mark.parametrize("read", ["records", "daily"])
 def test_expired_records_and_counts_go_when_read_though_no_gap_arrives(records, read):
     storage = RecordsGapStorage(records)

@@ -7,6 +7,8 @@ import socket
 import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,6 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from plaibot.feedback import Feedback, FeedbackStore
+from plaibot.gaps import GapLog, RecordsGapStorage
 from plaibot.records import (
     CONNECT_TIMEOUT_SECONDS,
     Records,
@@ -60,6 +63,29 @@ def test_the_stored_origin_is_the_one_whose_vote_set_the_rating(records):
     assert store.add(Feedback("c1", "Jawaban satu.", "down", origin="https://two.example")) == first
     [vote] = store.export()
     assert (vote["rating"], vote["origin"]) == ("down", "https://two.example")
+
+
+def test_only_a_first_vote_or_a_changed_mind_is_heard_even_at_once(records):
+    store = FeedbackStore(records)
+    heard = []
+    store.listeners.append(lambda vote, replaced: heard.append((vote.rating, replaced)))
+    vote = Feedback("c1", "Jawaban satu.", "down", question="Kapan dibuka?")
+    again = [vote] * 6 + [replace(vote, comment="kurang lengkap")]  # double clicks, a comment
+    with ThreadPoolExecutor(4) as pool:
+        ids = set(pool.map(store.add, again))
+    ids |= {store.add(replace(vote, rating="up")), store.add(replace(vote, rating="up"))}
+    assert heard == [("down", None), ("up", "down")]  # the knowledge gaps count each once
+    [row] = store.export()
+    assert ids == {row["id"]} and (row["rating"], row["comment"], row["question"]) == (
+        "up", "kurang lengkap", "Kapan dibuka?")  # a vote without them keeps both
+
+
+def test_a_thumbs_down_taken_back_removes_the_newest_gap(records):
+    log = GapLog(RecordsGapStorage(records), days=90)
+    for confidence in (0.6, 0.7):
+        log.thumbs_down("page", "Kapan dibuka?", confidence)
+    log.thumbs_down_withdrawn("page", "Kapan dibuka?")
+    assert [r.confidence for r in log.records()] == [0.6]
 
 
 def test_several_processes_migrating_at_once_migrate_once(records):

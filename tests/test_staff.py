@@ -7,6 +7,7 @@ import io
 import shutil
 import time
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -251,6 +252,59 @@ def test_a_thumbs_down_is_a_gap_with_the_answers_confidence_without_answering_ag
     last = server.state.gaps.records()[-1]
     assert (last.question, last.reason, last.confidence) == (question, "thumbs_down",
                                                              answered[0])
+
+
+def _voter(server):
+    """An API client with a partner token, and how many thumbs-down gaps a question has."""
+    client = TestClient(server)
+    own = {"origin": "http://testserver"}
+    token = client.post("/api/session", headers=own).json()["token"]
+    headers = {**own, "authorization": f"Bearer {token}"}
+
+    def downs(question: str, channel: str = "api") -> int:
+        return sum(r.question == question and r.channel == channel and r.reason == "thumbs_down"
+                   for r in server.state.gaps.records())
+
+    return client, headers, downs
+
+
+def test_a_thumbs_down_saved_again_with_a_comment_is_one_gap(server):
+    client, headers, downs = _voter(server)
+    question = "Which street is Hetero Space Solo on?"
+    answer = client.post("/api/chat", headers=headers, json={"question": question}).json()
+    vote = {"conversation_id": answer["conversation_id"], "answer": answer["text"],
+            "rating": "down"}
+    before = downs(question)
+    # The widget saves the thumb at once, then the same vote again with the comment.
+    for comment in ("", "The street number is missing."):
+        assert client.post("/api/feedback", headers=headers,
+                           json={**vote, "comment": comment}).status_code == 201
+    assert downs(question) == before + 1
+
+
+def test_a_changed_vote_moves_the_thumbs_down_gap(server):
+    client, headers, downs = _voter(server)
+    question = "What is Hetero Space Solo's street address?"
+    answer = client.post("/api/chat", headers=headers, json={"question": question}).json()
+    vote = {"conversation_id": answer["conversation_id"], "answer": answer["text"]}
+    before = downs(question)
+    counted = []
+    for rating in ("up", "down", "down", "up", "down"):
+        client.post("/api/feedback", headers=headers, json={**vote, "rating": rating})
+        counted.append(downs(question) - before)
+    assert counted == [0, 1, 1, 0, 1]  # up to down counts; down to up takes it back
+
+
+def test_a_chat_page_thumbs_down_and_its_comment_are_one_gap(server):
+    # The chat page stores the thumb, then the same vote with the comment (web.add_feedback).
+    _, _, downs = _voter(server)
+    question = "Is Hetero Space Solo open on Sundays?"
+    vote = Feedback("page-abc", "Yes, from 9 am.", "down", question=question, channel="page",
+                    confidence=0.7)
+    before = downs(question, "page")
+    server.state.feedback.add(vote)
+    server.state.feedback.add(replace(vote, comment="It is closed on Sundays."))
+    assert downs(question, "page") == before + 1
 
 
 def test_api_refusals_streamed_or_not_and_thumbs_down_become_gaps(server):

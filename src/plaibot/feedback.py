@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection, Update, func, select
 
 from plaibot.records import Records, database_url, tables
 from plaibot.text import clean_text
@@ -70,35 +70,58 @@ class FeedbackStore:
         # A path is a SQLite file, as before the records had a database of their own.
         self.records = records if isinstance(records, Records) else Records(
             database_url(None, Path(records)))
-        # Called with each vote once stored (the knowledge-gap log keeps thumbs down).
-        self.listeners: list[Callable[[Feedback], None]] = []
+        # Called with a vote whose rating is new for its answer, once stored, and the rating
+        # it replaced (None for a first vote): the knowledge-gap log keeps thumbs down.
+        self.listeners: list[Callable[[Feedback, Rating | None], None]] = []
 
     def add(self, feedback: Feedback) -> int:
-        """Record `feedback` (or update the earlier vote on the same answer); returns its id."""
+        """Record `feedback` (or update the earlier vote on the same answer); returns its id.
+
+        Listeners hear of a vote only when its rating is new for that answer: the first
+        vote, or a changed mind (up to down, down to up). The same vote saved again, as the
+        widget and the chat page do when a comment follows the thumb, updates the row and
+        tells no one, so a thumbs down counts once in the knowledge gaps."""
+        with self.records.begin() as db:
+            feedback_id, replaced = self._store(db, feedback)
+        if replaced != feedback.rating:
+            self._tell(feedback, replaced)
+        return feedback_id
+
+    def _store(self, db: Connection, feedback: Feedback) -> tuple[int, Rating | None]:
+        """Insert the vote or update the answer's row; returns its id and the rating it
+        replaced (None when new). Each step is one write statement, and the database lets
+        only one of two votes at once (a double click) insert the row or change its rating,
+        so the other reads as the same vote saved again."""
+        inserted = self._insert(db, feedback)
+        if inserted is not None:
+            return inserted, None
+        table = tables.feedback
+        same_answer = (table.c.conversation_id == feedback.conversation_id) & (
+            table.c.answer_key == _key(feedback.answer))
+        update = _update(feedback)
+        changed = db.execute(update.where(same_answer, table.c.rating != feedback.rating)).scalar()
+        if changed is not None:
+            return int(changed), _other(feedback.rating)
+        return int(db.execute(update.where(same_answer)).scalar_one()), feedback.rating
+
+    def _insert(self, db: Connection, feedback: Feedback) -> int | None:
+        """The new row's id; None when the answer has a vote already."""
         table = tables.feedback
         now = _now()
         row = {k: v for k, v in asdict(feedback).items() if k != "confidence"}
-        vote = self.records.insert(table).values(
+        insert = self.records.insert(table).values(
             **row, created=now, updated=now, answer_key=_key(feedback.answer))
-        new = vote.excluded
-        # One row per answer, as staff read them: a later vote replaces the rating, and the
-        # origin with it, so the row names the site whose vote it shows. (A row per origin
-        # would need another unique key, and a second site can reach an answer only with the
-        # conversation's secret id and by being given that answer itself.)
-        vote = vote.on_conflict_do_update(
-            index_elements=[table.c.conversation_id, table.c.answer_key],
-            set_={"updated": new.updated, "rating": new.rating, "origin": new.origin,
-                  "comment": case((new.comment != "", new.comment), else_=table.c.comment),
-                  "question": case((new.question != "", new.question), else_=table.c.question)},
-        ).returning(table.c.id)
-        with self.records.begin() as db:
-            feedback_id = int(db.execute(vote).scalar_one())
+        insert = insert.on_conflict_do_nothing(
+            index_elements=[table.c.conversation_id, table.c.answer_key])
+        inserted = db.execute(insert.returning(table.c.id)).scalar()
+        return None if inserted is None else int(inserted)
+
+    def _tell(self, feedback: Feedback, replaced: Rating | None) -> None:
         for listener in self.listeners:
             try:
-                listener(feedback)
+                listener(feedback, replaced)
             except Exception:  # the vote is stored; a listener's failure must not lose it
                 log.exception("feedback listener failed")
-        return feedback_id
 
     def export(self) -> list[dict[str, object]]:
         """Every vote, oldest first, as dicts with the keys in `COLUMNS`."""
@@ -118,6 +141,24 @@ class FeedbackStore:
     def count(self) -> int:
         with self.records.begin() as db:
             return int(db.execute(select(func.count()).select_from(tables.feedback)).scalar_one())
+
+
+def _update(feedback: Feedback) -> Update:
+    """The UPDATE (without its WHERE) that makes an answer's row show `feedback`."""
+    # One row per answer, as staff read them: a later vote replaces the rating, and the
+    # origin with it, so the row names the site whose vote it shows. (A row per origin
+    # would need another unique key, and a second site can reach an answer only with the
+    # conversation's secret id and by being given that answer itself.) A vote without a
+    # comment or question keeps the ones given before.
+    table = tables.feedback
+    return table.update().values(
+        updated=_now(), rating=feedback.rating, origin=feedback.origin,
+        comment=feedback.comment or table.c.comment,
+        question=feedback.question or table.c.question).returning(table.c.id)
+
+
+def _other(rating: Rating) -> Rating:
+    return next(r for r in RATINGS if r != rating)
 
 
 def _key(answer: str) -> str:

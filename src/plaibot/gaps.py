@@ -1,8 +1,10 @@
 """Knowledge gaps: the questions the documents could not answer, kept for staff and grouped.
 
-Every refused question, and every answer a visitor gave a thumbs down, becomes a
-`GapRecord`: the question, its language, when, the channel (`api` or `page`), why it counts
-(`low_confidence`, `documents_unknown`, `thumbs_down`) and the retrieval confidence. Nothing
+Every refused question, and every answer a visitor gave a thumbs down (once per vote: the
+same vote saved again with a comment does not count twice, and a thumbs down changed to a
+thumbs up is taken back), becomes a `GapRecord`: the question, its language, when, the
+channel (`api` or `page`), why it counts (`low_confidence`, `documents_unknown`,
+`thumbs_down`) and the retrieval confidence. Nothing
 that identifies the asker is kept: no IP address, user agent or conversation id. Records
 (and daily counts) older than `PLAIBOT_GAPS_DAYS` are deleted as new ones arrive and
 whenever they are read, so none outlive it while no new gap comes; 0 keeps none at all.
@@ -67,8 +69,12 @@ class GapRecord:
     created: str = field(default_factory=lambda: _now().isoformat(timespec="seconds"))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "question",
-                           " ".join(clean_text(self.question).split())[:MAX_QUESTION_CHARS])
+        object.__setattr__(self, "question", kept_question(self.question))
+
+
+def kept_question(question: str) -> str:
+    """`question` as a record keeps it: cleaned, on one line, capped."""
+    return " ".join(clean_text(question).split())[:MAX_QUESTION_CHARS]
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ class GapStorage(Protocol):
     def records_since(self, since: str, min_confidence: float = 0.0,
                       max_confidence: float = 1.0) -> list[GapRecord]:
         """Records created at `since` (ISO time) or later, oldest first."""
+
+    def remove_newest(self, question: str, channel: str, reason: Reason) -> None:
+        """Delete the newest record of `question` on `channel` for `reason`, if any."""
 
     def count(self, day: str, kind: str, channel: str) -> None:
         """Add one to the day's counter of `kind` ("question", "refusal") on `channel`."""
@@ -126,6 +135,13 @@ class RecordsGapStorage:
                         t.c.confidence <= max_confidence).order_by(t.c.id))
         with self.records.begin() as db:
             return [GapRecord(*row) for row in db.execute(query)]
+
+    def remove_newest(self, question: str, channel: str, reason: Reason) -> None:
+        t = tables.knowledge_gaps
+        newest = (select(func.max(t.c.id)).where(t.c.question == question, t.c.channel == channel,
+                                                 t.c.reason == reason).scalar_subquery())
+        with self.records.begin() as db:
+            db.execute(t.delete().where(t.c.id == newest))
 
     def count(self, day: str, kind: str, channel: str) -> None:
         t = tables.daily_activity
@@ -183,6 +199,14 @@ class GapLog:
         if self.enabled and question.strip():
             self.add(GapRecord(question, detect_language(question), channel, "thumbs_down",
                                confidence))
+
+    def thumbs_down_withdrawn(self, channel: str, question: str) -> None:
+        """Forget a thumbs down on `question` its visitor changed to a thumbs up.
+
+        Records name no conversation, so the newest thumbs down on the same question and
+        channel goes: the same count, whichever visitor's it was."""
+        if self.enabled:
+            self.storage.remove_newest(kept_question(question), channel, "thumbs_down")
 
     def add(self, record: GapRecord) -> None:
         if not record.question:

@@ -464,14 +464,18 @@ def install_staff(app: FastAPI, assistant: Assistant, guard: Guard,
         records, settings.gaps_days, assistant.min_confidence)
     app.state.metrics.listeners.append(gap_log.answered)
 
-    def thumbs_down(vote) -> None:  # noqa: ANN001 - a Feedback
+    def gap_from_vote(vote, replaced) -> None:  # noqa: ANN001 - a Feedback, its old rating
         # With the confidence the answer was given with (the conversation store keeps it):
         # asking again would answer once more per vote, outside the answering stage and
         # its admission control. A reply that was no answer (an error) is no gap.
-        if vote.rating == "down" and vote.question and vote.confidence is not None:
+        if not vote.question or vote.confidence is None:
+            return
+        if vote.rating == "down":
             gap_log.thumbs_down(vote.channel, vote.question, vote.confidence)
+        elif replaced == "down":  # a changed mind: that thumbs down no longer counts
+            gap_log.thumbs_down_withdrawn(vote.channel, vote.question)
 
-    feedback.listeners.append(thumbs_down)
+    feedback.listeners.append(gap_from_vote)
     if settings.staff_password is None:
         return False
     stored = settings.staff_password.get_secret_value()
