@@ -84,12 +84,6 @@ def default_workers(model_threads: int | None = None) -> int:
     return max(1, 2 * (cores or 1) // max(1, model_threads))
 
 
-# Callers told to come back should keep the queue fed, not crowd it: one refusal for every
-# four answers does both (one for one, the stage spent a fifth of the answers' CPU saying no
-# at 512 clients).
-_REFUSALS_PER_ANSWER = 0.25
-
-
 class AnsweringStage:
     """`workers` threads answering jobs from a queue of at most `queue_size`, each job
     refused when it has waited over `max_wait` seconds, or at once when the jobs ahead of
@@ -242,16 +236,15 @@ class AnsweringStage:
         """Every `retry_window` (at a refusal), size `retry_after` to the callers turned away.
 
         Told `retry_after` R, the callers refused in a window are R * refused/s away, and
-        come back spread over R: for `_REFUSALS_PER_ANSWER` refusals an answer they should
-        take R * refused / (answered * that). Halfway there each window, so it settles
-        instead of swinging. With a fixed 1 s, 512 callers came back ~450 times a second for
-        ~60 answers: the refusals, cheap as they are, took the CPU the answers needed.
+        come back spread over R: at the stage's pace they should take R * refused/answered.
+        Halfway there each window, so it settles where refusals match answers instead of
+        swinging. With a fixed 1 s, 512 callers came back ~450 times a second for ~60
+        answers: the refusals, cheap as they are, took the CPU the answers needed.
         """
         now = time.monotonic()
         if now - self._window < self.retry_window:
             return
-        wanted = self.retry_after * self._refused / (
-            _REFUSALS_PER_ANSWER * max(1, self._answered))
+        wanted = self.retry_after * self._refused / max(1, self._answered)
         halfway = (self.retry_after + wanted) / 2  # by a second at least, either way
         step = math.ceil(halfway) if wanted > self.retry_after else math.floor(halfway)
         self.retry_after = min(self.max_retry_after, max(self.min_retry_after, step))
