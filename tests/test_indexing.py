@@ -53,6 +53,24 @@ def test_incremental_add_skip_update_remove(tmp_path, monkeypatch):
     assert fourth.removed == ["docs/b.txt"] and chunks_of(store, "b.txt") == []
 
 
+def test_the_index_is_the_same_wherever_plaibot_is_started_from(tmp_path, monkeypatch):
+    from plaibot import Assistant, Settings
+
+    knowledge = tmp_path / "project" / "knowledge"
+    knowledge.mkdir(parents=True)
+    (knowledge / "a.md").write_text("# A\n\nHetero Space Solo ada di Jl. Urip Sumoharjo.\n")
+    (knowledge / "b.md").write_text("# B\n\nImpala Space dibuka pada 17 Agustus 2016.\n")
+    settings = Settings(knowledge_dir=knowledge, index_dir=tmp_path / "index")
+    monkeypatch.chdir(tmp_path / "project")
+    assert Assistant(settings).index().added == ["knowledge/a.md", "knowledge/b.md"]
+
+    monkeypatch.chdir(tmp_path)  # started from elsewhere: nothing indexed twice
+    again = Assistant(settings).index()
+    assert again.unchanged == ["knowledge/a.md", "knowledge/b.md"] and not again.changed
+    (knowledge / "b.md").unlink()
+    assert Assistant(settings).index().removed == ["knowledge/b.md"]
+
+
 def test_failed_file_is_reported_and_keeps_its_previous_chunks(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     doc = tmp_path / "a.txt"

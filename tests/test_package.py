@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KNOWLEDGE, ROOT, free_port, wait_for_url
+from tests.conftest import KNOWLEDGE, ROOT, copy_of_the_index, free_port, wait_for_url
 
 HEAVY = ("torch", "chromadb", "gradio", "sentence_transformers", "transformers", "langchain_core")
 
@@ -74,14 +74,15 @@ def installed_wheel(tmp_path_factory) -> Path:
     return python
 
 
-def test_wheel_serves_the_widget_and_answers(installed_wheel, tmp_path):
+def test_wheel_serves_the_widget_and_answers(installed_wheel, assistant, tmp_path):
     env = _without_pythonpath()
     where = subprocess.run([str(installed_wheel), "-c", "import plaibot; print(plaibot.__file__)"],
                            capture_output=True, text=True, check=True, env=env, cwd=tmp_path)
     assert where.stdout.startswith(str(installed_wheel.parent.parent)), (
         f"plaibot was imported from {where.stdout}, not from the wheel")
     port = free_port()
-    env |= {"PLAIBOT_INDEX_DIR": str(tmp_path / "index"), "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
+    index = copy_of_the_index(assistant, tmp_path / "index")
+    env |= {"PLAIBOT_INDEX_DIR": str(index), "PLAIBOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
             "GRADIO_ANALYTICS_ENABLED": "False"}
     with (tmp_path / "server.log").open("wb") as log:
         server = subprocess.Popen([str(installed_wheel), "-m", "plaibot.cli", "serve", "--port",

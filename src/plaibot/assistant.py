@@ -188,6 +188,7 @@ class Assistant:
             chunk_overlap=self.settings.chunk_overlap,
             max_bytes=int(self.settings.max_file_mb * 1_000_000),
             on_file=on_file,
+            base=self.settings.sources_base,
         )
         if report.changed or not self.retriever.loaded:
             self.retriever.refresh()

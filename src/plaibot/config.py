@@ -146,6 +146,12 @@ class Settings(BaseSettings):
         return self.uploads_path or self.index_dir.parent / "uploads"
 
     @property
+    def sources_base(self) -> Path:
+        """What indexed files are named relative to: the folder holding the knowledge folder
+        (the project's own folder for `make run`), wherever plaibot is started from."""
+        return self.knowledge_dir.resolve().parent
+
+    @property
     def index_sources(self) -> list[Path]:
         """What `plaibot index` indexes by default: the knowledge folder and the uploads."""
         return [self.knowledge_dir, self.uploads_dir]

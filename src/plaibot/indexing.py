@@ -45,13 +45,20 @@ class IndexReport:
         )
 
 
-def source_name(path: Path) -> str:
-    """How a file is named in the index: relative to the working folder when inside it."""
+def source_name(path: Path, base: Path) -> str:
+    """How a file is named in the index: relative to `base` when inside it ("knowledge/id/
+    x.md"), else its absolute path. A fixed base (not the working folder) keeps the names,
+    and so the index, the same wherever plaibot is started from."""
     resolved = path.resolve()
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+        return resolved.relative_to(base.resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
+
+
+def source_path(source: str, base: Path) -> Path:
+    """The file an index name (see `source_name`) stands for."""
+    return (base / source).resolve()
 
 
 def index_paths(
@@ -62,25 +69,28 @@ def index_paths(
     chunk_overlap: int,
     max_bytes: int,
     on_file: Callable[[Path], None] | None = None,
+    base: Path | None = None,
 ) -> IndexReport:
     """Bring the store in line with `paths` (files and folders).
 
     Unchanged files (same content hash) are skipped, changed ones replaced, and files that
     were indexed from these folders but no longer exist are removed. A file that fails to
-    load keeps whatever the index had for it.
+    load keeps whatever the index had for it. Files are named relative to `base` (default:
+    the working folder; see `source_name`).
     """
     paths = list(paths)
+    base = (base or Path.cwd()).resolve()
     report = IndexReport()
     for missing in (p for p in paths if not p.exists()):
         report.failed.append((str(missing), "no such file or folder"))
     files, unsupported = discover(p for p in paths if p.exists())
-    report.skipped += [(source_name(p), "unsupported type") for p in unsupported]
+    report.skipped += [(source_name(p, base), "unsupported type") for p in unsupported]
     indexed = store.file_hashes()
     writes = _Writes(store, report, indexed, on_file)
     seen: set[str] = set()
 
     for path in files:
-        source = source_name(path)
+        source = source_name(path, base)
         seen.add(source)
         try:
             documents, digest = load_file(path, max_bytes)
@@ -96,7 +106,7 @@ def index_paths(
     writes.flush()
 
     for source in sorted(set(indexed) - seen):
-        if _within(source, paths) and not Path(source).exists():
+        if _within(source_path(source, base), paths) and not source_path(source, base).exists():
             store.remove_file(source)
             report.removed.append(source)
     store.prune()
@@ -142,8 +152,7 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def _within(source: str, roots: list[Path]) -> bool:
-    target = Path(source).resolve()
+def _within(target: Path, roots: list[Path]) -> bool:
     for root in roots:
         resolved = root.resolve()
         if target == resolved or resolved in target.parents:

@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from plaibot.access import AccessDenied, RateLimiter
 from plaibot.errors import UploadError
 from plaibot.gaps import GapLog
+from plaibot.indexing import source_path
 from plaibot.loaders import LOADERS, LoadError, load_file
 from plaibot.records import Records, tables
 from plaibot.text import clean_text
@@ -247,7 +248,7 @@ class StaffConsole:
 
     def is_upload(self, source: str) -> bool:
         try:
-            Path(source).resolve().relative_to(self.uploads.resolve())
+            source_path(source, self.settings.sources_base).relative_to(self.uploads.resolve())
         except ValueError:
             return False
         return True
@@ -302,8 +303,7 @@ class StaffConsole:
             raise UploadError("only uploaded documents can be removed here; documents in the "
                               "knowledge folder are removed from that folder")
         with self._lock:
-            path = Path(source).resolve()
-            path.unlink(missing_ok=True)
+            source_path(source, self.settings.sources_base).unlink(missing_ok=True)
             report = self.assistant.index([self.uploads])
         return "\n".join(_report_lines(report))
 
