@@ -52,6 +52,15 @@ def test_a_time_of_day_answers_what_time_and_a_date_does_not():
     assert fits_kind("Diresmikan pada Jumat, 31 Januari 2020.", "time") == 0.0
 
 
+def test_a_length_of_time_answers_how_long_and_a_bare_count_does_not():
+    assert question_kind("brp lama persiapan hetero space") == "duration"
+    assert question_kind("How long is the course?") == "duration"
+    assert question_kind("berapa tahun umur impala") == "how_many"  # a figure in years
+    assert fits_kind("Persiapannya memakan waktu enam bulan.", "duration") == 1.0
+    assert fits_kind("A three-day course on building startups.", "duration") == 1.0
+    assert fits_kind("Rencana kerja memuat 192 program per tahun.", "duration") == 0.0
+
+
 def test_what_the_question_names_does_not_answer_it():
     asked = frozenset(words("Who designed the Hetero Space Banyumas building?"))
     assert fits_kind("The Hetero Space Banyumas building was designed in 1937.", "who", asked) == 0

@@ -156,8 +156,9 @@ class ExtractiveAnswerer:
             # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind, question, asked)
-        if kind == "time" and not any(c.fits for c in chosen):
-            # Only a time of day answers "jam berapa buka?": not the date it opened.
+        if kind in ("time", "duration") and not any(c.fits for c in chosen):
+            # Only a time of day answers "jam berapa buka?": not the date it opened; only a
+            # length of time "berapa lama?": not a count.
             return refusal(language, confidence, list(hits))
         unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)
                         and _speaks_of_what_is_asked(c, question, entities)), None)

@@ -184,7 +184,7 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
-QuestionKind = Literal["time", "when", "how_many", "who", "where", "other"]
+QuestionKind = Literal["time", "duration", "when", "how_many", "who", "where", "other"]
 
 # A time of day ("jam berapa buka", "opening hours") is asked for by these nouns, before
 # any question word: a date does not answer it.
@@ -228,6 +228,8 @@ def question_kind(question: str) -> QuestionKind:
     tokens = set(words(question))
     if tokens & _TIME_WORDS or {"what", "time"} <= tokens:
         return "time"
+    if ("lama" in tokens and tokens & _KIND_WORDS["how_many"]) or {"how", "long"} <= tokens:
+        return "duration"  # "berapa lama", "how long": a figure with its unit of time
     for cues in (_KIND_WORDS, _KIND_NOUNS):
         for kind, cue in cues.items():
             if tokens & cue and not (kind == "how_many" and "how" in tokens
@@ -248,8 +250,16 @@ _PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d", re.IGNORECASE)
 
 _CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re.IGNORECASE)
 
-_KIND_PATTERNS = {"time": _CLOCK, "when": _DATE, "how_many": _NUMBER, "who": _NAME,
-                  "where": _PLACE}
+_NUMBER_WORDS = (r"satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|puluhan"
+                 r"|ratusan|ribuan|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+                 r"|twelve|dozens|hundreds|thousands")
+_DURATION = re.compile(
+    r"(?:\b(?:" + _NUMBER_WORDS + r"|\d+(?:[.,]\d+)?)[\s-]*|\bse)"
+    r"(?:hari|minggu|pekan|bulan|tahun|jam|menit|days?|weeks?|months?|years?|hours?|minutes?)\b",
+    re.IGNORECASE)
+
+_KIND_PATTERNS = {"time": _CLOCK, "duration": _DURATION, "when": _DATE, "how_many": _NUMBER,
+                  "who": _NAME, "where": _PLACE}
 
 
 _FULL_DATE = re.compile(
@@ -259,9 +269,7 @@ _FULL_DATE = re.compile(
 )
 _COUNT = re.compile(
     r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d.,]))\d[\d.,]*"
-    r"|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|puluhan|ratusan"
-    r"|ribuan|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens|hundreds"
-    r"|thousands"
+    r"|\b(" + _NUMBER_WORDS +
     # ordinals answer "yang ke berapa?" / "which site was it?"
     r"|pertama|kedua|ketiga|keempat|kelima|first|second|third|fourth|fifth)\b",
     re.IGNORECASE,
