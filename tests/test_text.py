@@ -1,6 +1,9 @@
+import pytest
+
 from plaibot.text import (
     detect_language,
     fits_kind,
+    overview_subject,
     question_kind,
     split_sentences,
     tokenize,
@@ -72,3 +75,21 @@ def test_what_the_question_names_does_not_answer_it():
 
 def test_an_ordinal_answers_which_one():
     assert fits_kind("Banyumas adalah lokasi ketiga Hetero Space.", "how_many") == 1
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("apa itu hetero space", "hetero space"),
+    ("kenalin dong PL(AI)GROUND", "plaiground"),
+    ("mau tau tentang hetero space", "hetero space"),
+    ("kemenekraf tuh ngapain aja", "kemenekraf"),
+    ("plaiground tuh acara apa?", "plaiground"),
+    ("hetero space tuh sebenernya buat apa sih", "hetero space"),
+    ("what's hetero space", "hetero space"),
+    ("what is hetero space all about", "hetero space"),
+    ("can you tell me what impala network is", "impala network"),
+    ("overview of plaiground", "plaiground"),
+    ("Kapan Hetero Space Solo dibuka?", None),
+    ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
+])
+def test_overview_questions_in_chat_forms(question, subject):
+    assert overview_subject(question) == subject

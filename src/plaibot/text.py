@@ -300,7 +300,8 @@ def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool
 
 
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
-_FILLER = r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|to me|please|pls))*"
+_FILLER = (r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|saja|to me|please|pls"
+           r"|all about))*")
 _KIND_OF = (r"(?:acara|tempat|perusahaan|komunitas|lembaga|organisasi|program|inisiatif"
             r"|gerakan|platform|startup|badan|instansi|kementerian|usaha|proyek)")
 _OVERVIEW = [re.compile(p) for p in (
@@ -313,11 +314,18 @@ _OVERVIEW = [re.compile(p) for p in (
     # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
     r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
-    r"^(?:tolong\s+)?(?:ceritakan|jelaskan|terangkan|info|informasi)" + _FILLER
+    # What X does is what it is ("kemenekraf tuh ngapain aja", "what does Impala do").
+    r"^(?P<x>.+?)\s+itu\s+ngapain" + _FILLER + "$",
+    r"^what\s+does\s+(?:the\s+)?(?P<x>.+?)\s+do" + _FILLER + "$",
+    r"^(?:can|could)\s+you\s+tell\s+me\s+(?:about\s+|what\s+)(?:the\s+)?(?P<x>.+?)"
+    r"(?:\s+(?:is|are))?" + _FILLER + "$",
+    r"^(?:tolong\s+)?(?:ceritakan|jelaskan|terangkan|info|informasi|kenalin|kenalkan"
+    r"|perkenalkan|ringkasan|gambaran|(?:mau|ingin|pengen)\s+(?:tau|tahu))" + _FILLER
     + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
-    r"^(?:what|who)\s+(?:is|are|was)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+    r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what\s+do\s+you\s+know\s+about|tell\s+me(?:\s+more)?\s+about|info\s+about"
-    r"|explain|describe)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+    r"|explain|describe|(?:an\s+)?overview\s+of|summary\s+of)\s+(?:the\s+)?(?P<x>.+?)"
+    + _FILLER + "$",
 )]
 
 
