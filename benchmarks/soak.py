@@ -40,6 +40,11 @@ class Minute:
     latencies: list[float] = field(default_factory=list)
     reindexes: int = 0
     rss_mb: dict[int, float] = field(default_factory=dict)  # per host, the most seen
+    failed: dict[str, int] = field(default_factory=dict)  # what failed -> how often
+
+    def fail(self, what: str) -> None:
+        self.errors += 1
+        self.failed[what] = self.failed.get(what, 0) + 1
 
 
 # The partner site every client's token is for (allowed on every host).
@@ -62,29 +67,36 @@ async def client_loop(bases: list[str], asked: list[str], minutes: list[Minute],
             base = bases[turn % len(bases)]
             kind = rng.random()
             started = time.perf_counter()
+            what, status = "chat", 0
             try:
                 if kind < 0.1:
-                    ok = (await client.get(f"{base}/api/health")).status_code == 200
+                    what, status = "health", (await client.get(f"{base}/api/health")).status_code
+                    ok = status == 200
                 elif kind < 0.45:
+                    what = "stream"
                     ok, conversation = await streamed(client, base, headers, rng.choice(asked),
                                                       conversation)
                 elif kind < 0.5 and answered:
+                    what = "vote"
                     vote = {"conversation_id": answered["conversation_id"],
                             "answer": answered["text"], "rating": rng.choice(["up", "down"])}
                     reply = await client.post(f"{base}/api/feedback", json=vote, headers=headers)
-                    ok = reply.status_code == 201
+                    status = reply.status_code
+                    ok = status == 201
                 else:
                     body = {"question": rng.choice(asked + ["kapan dibuka?", "where is it?"])}
                     if conversation and rng.random() < 0.5:
                         body["conversation_id"] = conversation
                     reply = await client.post(f"{base}/api/chat", json=body, headers=headers)
-                    ok = reply.status_code == 200 and bool(reply.json()["text"])
+                    status = reply.status_code
+                    ok = status == 200 and bool(reply.json()["text"])
                     answered = reply.json() if ok else None
                     conversation = reply.json().get("conversation_id") if ok else None
-            except (httpx.HTTPError, ValueError, KeyError):
-                ok = False
+            except (httpx.HTTPError, ValueError, KeyError) as error:
+                ok, status = False, type(error).__name__
             minute.requests += 1
-            minute.errors += not ok
+            if not ok:
+                minute.fail(f"{what} {status}")
             minute.latencies.append((time.perf_counter() - started) * 1000)
 
 
@@ -121,7 +133,9 @@ def reindex_loop(knowledge: Path, index_dir: str, minutes: list[Minute], began: 
                                 env=env, capture_output=True, timeout=max(every * 4, 300))
         minute = minutes[min(int((time.perf_counter() - began) // 60), len(minutes) - 1)]
         minute.reindexes += 1
-        minute.errors += result.returncode != 0
+        if result.returncode != 0:
+            minute.fail(f"index exit {result.returncode}")
+            print(result.stdout.decode(errors="replace")[-2000:], file=sys.stderr)
 
 
 async def soak(bases: list[str], asked: list[str], clients: int, minutes: list[Minute],
@@ -220,6 +234,12 @@ def main() -> None:
     errors = sum(m.errors for m in minutes) + round(burst["error_rate"] * burst["requests"])
     growth = max(memory_growth(minutes, host) for host in range(1, args.hosts + 1))
     print(table(rows))
+    failed: dict[str, int] = {}
+    for m in minutes:
+        for what, count in m.failed.items():
+            failed[what] = failed.get(what, 0) + count
+    if failed:
+        print("\nfailed: " + ", ".join(f"{what} x{count}" for what, count in failed.items()))
     print(f"\nburst of {args.burst_clients} clients for {args.burst_seconds:g} s on host 1:\n")
     print(table([burst]))
     verdict = ("PASS" if errors == 0 and growth < 0.10 and burst["answers_per_s"] > 0

@@ -29,6 +29,18 @@ KNOWLEDGE = ROOT / "knowledge"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 
 
+# Fixtures that start a real server: a test using any of them is marked `servers`, so
+# `pytest -m "not servers"` runs only what needs no server.
+SERVER_FIXTURES = frozenset({"live_server", "probed", "installed_wheel", "chroma",
+                             "redis_server", "postgres_server", "hosts", "model_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
+
+
 @pytest.fixture(scope="session")
 def knowledge_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(knowledge_dir=KNOWLEDGE, index_dir=tmp_path_factory.mktemp("index"))
