@@ -112,15 +112,3 @@ def test_the_console_entry_point_exits_as_a_shell_expects(args, code):
     assert "Traceback" not in result.stderr
     if code == 0:
         assert "ask" in result.stdout and "serve" in result.stdout
-
-
-def test_indexing_runs_below_the_server_in_cpu_priority():
-    import os
-
-    from plaibot.cli import _yielding_to_answers
-
-    before = os.getpriority(os.PRIO_PROCESS, 0)
-    with _yielding_to_answers():
-        assert os.getpriority(os.PRIO_PROCESS, 0) == min(19, before + 10)
-    if os.geteuid() == 0:  # only root may raise a thread's priority again
-        assert os.getpriority(os.PRIO_PROCESS, 0) == before

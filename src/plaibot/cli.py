@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,8 +84,7 @@ def index(
     assistant = _assistant(ctx)
     targets = paths or assistant.settings.index_sources
     total = len(discover(p for p in targets if p.exists())[0])
-    with (_yielding_to_answers(),
-          Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress):
+    with Progress(console=errors, transient=True, disable=not errors.is_terminal) as progress:
         task = progress.add_task("indexing", total=total)
         report = assistant.index(paths, on_file=lambda _: progress.advance(task))
     for source, reason in report.skipped:
@@ -97,23 +94,6 @@ def index(
     console.print(report.summary(), highlight=False)
     if not report.ok:
         raise typer.Exit(1)
-
-
-@contextlib.contextmanager
-def _yielding_to_answers(niceness: int = 10) -> Iterator[None]:
-    """Index at a lower CPU priority, so a server answering on the same cores keeps its pace.
-
-    Linux gives each thread its own niceness and new threads (the model's) inherit it. In
-    `make soak`, re-indexing at normal priority beside 8 clients slowed answers enough that
-    7 chats (503 busy) and 4 streams of 69,049 requests failed.
-    """
-    before = os.getpriority(os.PRIO_PROCESS, 0)
-    os.setpriority(os.PRIO_PROCESS, 0, min(19, before + niceness))
-    try:
-        yield
-    finally:
-        with contextlib.suppress(PermissionError):  # only root may raise it again
-            os.setpriority(os.PRIO_PROCESS, 0, before)
 
 
 def _print_answer(answer: Answer, as_json: bool) -> None:
