@@ -134,14 +134,18 @@ class Assistant:
         return _query(*self._rewritten(question, self._context(question, history)))
 
     def _context(self, question: str, history: Sequence[Turn] | None) -> str:
-        """The earlier question a short follow-up leans on, unless, pointing nowhere back, the
-        question names a word no document holds: "What is the capital of Australia?" after a
-        question about the minister is not about the minister."""
+        """The earlier question a short follow-up leans on, moved to the entity the follow-up
+        names instead (see `HybridRetriever.moved_context`); none when, pointing nowhere back,
+        the question names a word no document holds: "What is the capital of Australia?"
+        after a question about the minister is not about the minister."""
         context = context_for(question, history)
-        if context and not points_back(question):
-            self._ensure_index()
-            if self.retriever.moved_context(context, question):  # "kalau yang di Solo?"
-                return context
+        if not context:
+            return ""
+        self._ensure_index()
+        moved = self.retriever.moved_context(context, question)  # "kalau yang di Solo?"
+        if moved:
+            return moved
+        if not points_back(question):
             knows = self.retriever.snapshot.keywords.knows
             if any(not knows(w) for w in words(question) if tokenize(w, "id", question=True)):
                 return ""
@@ -150,7 +154,7 @@ class Assistant:
     def _rewritten(self, question: str, context: str) -> tuple[str, str]:
         """The question and its context with entity aliases read as the entities' names."""
         return (self.retriever.rewrite(question),
-                self.retriever.rewrite_context(context, question) if context else context)
+                self.retriever.rewrite(context) if context else context)
 
     def embed_queries(self, queries: list[str]) -> None:
         """Embed several questions' queries in one model call, ahead of answering them

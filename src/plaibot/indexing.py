@@ -106,7 +106,8 @@ def index_paths(
     writes.flush()
 
     for source in sorted(set(indexed) - seen):
-        if _within(source_path(source, base), paths) and not source_path(source, base).exists():
+        file = source_path(source, base)
+        if _within(file, paths) and not file.exists():
             store.remove_file(source)
             report.removed.append(source)
     store.prune()

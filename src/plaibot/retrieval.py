@@ -175,11 +175,6 @@ class HybridRetriever(BaseRetriever):
         unchanged = rewritten.casefold() == " ".join(words(question)).casefold()
         return rewritten if named and not unchanged else question
 
-    def rewrite_context(self, context: str, question: str) -> str:
-        """The earlier question a follow-up leans on, rewritten as `rewrite` does, or as
-        `moved_context` when the follow-up moves to another entity."""
-        return self.moved_context(context, question) or self.rewrite(context)
-
     def moved_context(self, context: str, question: str) -> str | None:
         """The earlier question `context` about the entity a follow-up names that only one
         word tells apart from the one asked about before, or None: "trus yg di solo kapan?"
