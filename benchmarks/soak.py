@@ -74,8 +74,13 @@ async def client_loop(bases: list[str], asked: list[str], minutes: list[Minute],
                     ok = status == 200
                 elif kind < 0.45:
                     what = "stream"
-                    ok, conversation = await streamed(client, base, headers, rng.choice(asked),
-                                                      conversation)
+                    ok, streamed_answer = await streamed(client, base, headers,
+                                                         rng.choice(asked), conversation)
+                    # The newest answer on screen is the one a visitor votes on: an older
+                    # one may have left the ten a conversation keeps for votes.
+                    answered = streamed_answer if ok else None
+                    status = streamed_answer.get("status", status)
+                    conversation = streamed_answer.get("conversation_id") if ok else None
                 elif kind < 0.5 and answered:
                     what = "vote"
                     vote = {"conversation_id": answered["conversation_id"],
@@ -100,22 +105,32 @@ async def client_loop(bases: list[str], asked: list[str], minutes: list[Minute],
             minute.latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def streamed(client, base: str, headers: dict, question: str, conversation: str | None):
+async def streamed(client, base: str, headers: dict, question: str,
+                   conversation: str | None) -> tuple[bool, dict]:
+    """Whether the stream ended well, and its answer as `/api/chat` gives it ("text",
+    "conversation_id"), with the response's "status"."""
     body = {"question": question, "conversation_id": conversation}
     events: list[str] = []
-    done: dict = {}
+    answer: dict = {"text": ""}
     async with client.stream("POST", f"{base}/api/chat/stream", json=body,
                              headers=headers) as reply:
+        answer["status"] = reply.status_code
         if reply.status_code != 200:
-            return False, None
+            return False, answer
         event = ""
         async for line in reply.aiter_lines():
             if line.startswith("event: "):
                 event = line[7:]
                 events.append(event)
-            elif line.startswith("data: ") and event == "done":
-                done = json.loads(line[6:])
-    return "done" in events and "error" not in events, done.get("conversation_id")
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+                if event == "token":
+                    answer["text"] += data["text"]
+                elif event == "replace":
+                    answer["text"] = data["text"]
+                elif event == "done":
+                    answer.update(data)
+    return "done" in events and "error" not in events, answer
 
 
 def reindex_loop(knowledge: Path, index_dir: str, minutes: list[Minute], began: float,
@@ -186,6 +201,20 @@ def shared_services(scratch: Path, hosts: int) -> Iterator[None]:
         postgres.remove()
 
 
+def busy_refusals(base: str) -> dict[str, float]:
+    """The server's own count of questions refused busy, by channel and reason (from
+    `/metrics`): why a 503 came, which the client cannot see."""
+    import httpx
+
+    counts: dict[str, float] = {}
+    for line in httpx.get(f"{base}/metrics", timeout=10).text.splitlines():
+        if line.startswith("plaibot_busy_total{"):
+            labels, value = line[len("plaibot_busy_total"):].rsplit(" ", 1)
+            if float(value):
+                counts[labels] = float(value)
+    return counts
+
+
 def memory_growth(minutes: list[Minute], host: int) -> float:
     """How much more memory `host` used at its most than in the first minute."""
     baseline = minutes[0].rss_mb.get(host) or 1.0
@@ -219,6 +248,7 @@ def main() -> None:
             asyncio.run(soak(bases, asked, args.clients, minutes, args.minutes * 60,
                              [s.pid for s in servers], knowledge, str(Path(scratch) / "index0"),
                              args.reindex_every))
+            refused = {base: busy_refusals(base) for base in bases}
             burst = asyncio.run(load_level(bases[0], asked, args.burst_clients,
                                            args.burst_seconds, max_requests=1_000_000))
             burst["server_rss_mb"] = rss_mb(servers[0].pid)
@@ -240,6 +270,9 @@ def main() -> None:
             failed[what] = failed.get(what, 0) + count
     if failed:
         print("\nfailed: " + ", ".join(f"{what} x{count}" for what, count in failed.items()))
+    for base, counts in refused.items():
+        if counts:
+            print(f"refused busy by {base} before the burst: {counts}")
     print(f"\nburst of {args.burst_clients} clients for {args.burst_seconds:g} s on host 1:\n")
     print(table([burst]))
     verdict = ("PASS" if errors == 0 and growth < 0.10 and burst["answers_per_s"] > 0

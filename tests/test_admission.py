@@ -91,11 +91,33 @@ def test_a_job_that_waited_too_long_is_refused_without_running():
     gate = blocked(stage)
     ran = []
     late = stage.submit(lambda: ran.append("late"))
+    stage.submit(lambda: ran.append("behind"))  # so that refusing it helps someone
     time.sleep(0.2)
     gate.set()
     with pytest.raises(Busy) as busy:
         late.result(WAIT)
-    assert busy.value.reason == "waited_too_long" and ran == []
+    assert busy.value.reason == "waited_too_long" and "late" not in ran
+
+
+def test_a_late_job_with_nobody_behind_it_is_still_answered():
+    # Refusing it would help no other caller: it has waited, and the queue is empty.
+    stage = AnsweringStage(workers=1, queue_size=4, max_wait=0.05)
+    gate = blocked(stage)
+    late = stage.submit(lambda: "answered")
+    time.sleep(0.2)
+    gate.set()
+    assert late.result(WAIT) == "answered"
+
+
+def test_a_slow_pace_refuses_new_jobs_only_once_a_job_per_worker_waits():
+    stage = AnsweringStage(workers=1, queue_size=8, max_wait=0.05)
+    stage.call(lambda: time.sleep(0.6))  # the pace is now 0.06 s a job, over max_wait
+    gate = blocked(stage)
+    first = stage.submit(lambda: "first")  # nobody waits yet: admitted despite the pace
+    with pytest.raises(Busy) as busy:
+        stage.submit(lambda: "second")  # one waits per worker already
+    gate.set()
+    assert first.result(WAIT) == "first" and busy.value.reason == "queue_full"
 
 
 def test_errors_reach_the_caller_and_the_worker_goes_on():

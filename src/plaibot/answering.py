@@ -412,14 +412,23 @@ def asked_for(question: str, entities: list[list[str]],
     names = {w for entity in entities for alias in entity for w in words(alias)}
     verb = _VERB[detect_language(question)]
     asked = []
-    for word in words(question):
+    spelled = words(question)
+    for position, word in enumerate(spelled):
         if (word in names or word in _PADDING or word[0].isdigit() or verb.match(word)
+                or _after_who(spelled, position)
                 or not content_tokens(word, "id") or not content_tokens(word, "en")):
             continue
         stems = [content_tokens(word, language)[0] for language in LANGUAGES]
         if min(term_weight(stem) for stem in stems) >= _COMMON_IDF:
             asked.append(word)
     return asked
+
+
+def _after_who(spelled: Sequence[str], position: int) -> bool:
+    """Whether the word at `position` is the verb of a "who" question: "who leads X",
+    "siapa yg pimpin X" ask for a person, whatever the verb says they do."""
+    before = [w.casefold() for w in spelled[max(0, position - 2):position]]
+    return before[-1:] == ["who"] or before in (["siapa", "yang"], ["siapa", "yg"])
 
 
 def _passages_name(asked: Sequence[str], entities: list[list[str]],

@@ -105,6 +105,14 @@ class EntityIndex:
         name = self._joined.get(joined)  # "heterospace", "PLAI GROUND"
         if name or len(joined) < _FUZZY_MIN:
             return name
+        if len(span) > 1 and (self._exact(span[1:]) or self._exact(span[:-1])):
+            return None  # a name and a word beside it ("is impala network"), not a typo
+        return self._fuzzy(joined)
+
+    def _exact(self, span: list[str]) -> bool:
+        return tuple(span) in self.names or "".join(span) in self._joined
+
+    def _fuzzy(self, joined: str) -> str | None:
         # Every span of a question is tried: one matcher per span, and difflib's cheap upper
         # bounds before the full ratio (7 ms a question before, 1 ms after).
         matcher = SequenceMatcher(None, "", joined)
