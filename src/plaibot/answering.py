@@ -150,9 +150,10 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
-        # What is asked beyond the names decides only for questions of a kind (a figure, ...).
-        asked = asked_for(question, entities, self.term_weight) if kind != "other" else []
-        if asked and entities and not _passages_name(asked, entities, hits):
+        asked = asked_for(question, entities, self.term_weight)
+        # What is asked beyond the names refuses only questions of a kind (a figure, ...);
+        # for the others it only decides which sentence opens the answer.
+        if kind != "other" and asked and entities and not _passages_name(asked, entities, hits):
             # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
             return refusal(language, confidence, list(hits))
         chosen = self._choose(sentences, kind, question, asked)
@@ -167,6 +168,11 @@ class ExtractiveAnswerer:
             text, sources = _cite([unknown])
             return Answer(f"{t('refusal', language)}\n\n{text}", sources, language, False,
                           confidence, list(hits))
+        if any(_UNKNOWN.search(c.text) for c in chosen):
+            # What the documents do not know answers only a question about that gap: "yg
+            # dirikan impala space siapa" is not opened with "its current leader is unknown".
+            chosen = self._choose([s for s in sentences if not _UNKNOWN.search(s.text)]
+                                  or sentences, kind, question, asked)
         text, sources = _cite(chosen)
         return Answer(text, sources, language, True, confidence, list(hits))
 
@@ -515,16 +521,20 @@ def _in_language(ranked: list[_Sentence], language: Language) -> list[_Sentence]
 def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
                 asked: Sequence[str] = ()) -> list[_Sentence]:
     """The sentence holding what was asked for (a date for "when", a figure for "how
-    many", ...) opens the answer: of several, the one naming most of what is asked
+    many", a word the question asks about for the others) opens the answer: of several,
+    the one naming most of what is asked
     ("target" and "kota" in "targetnya brp kota", not just "kota"); a sentence that only
     announces that sources disagree follows the first claim instead of opening."""
-    if kind != "other":
-        def holds(s: _Sentence) -> tuple[int, bool, float]:
-            language = _language_of(s.chunk.document)
-            return _names(_parse_sentence(s.text, language), asked, language), s.fits > 0, s.fits
-        holder = max((s for s in chosen if s.fits > 0), key=holds, default=None)
-        if holder is not None and holds(holder) > holds(chosen[0]):
-            chosen = [holder] + [s for s in chosen if s is not holder]
+    def holds(s: _Sentence) -> tuple[int, bool, float]:
+        language = _language_of(s.chunk.document)
+        return _names(_parse_sentence(s.text, language), asked, language), s.fits > 0, s.fits
+
+    # A question of no kind ("tema hetero fest vol 4 apa") is opened by the sentence that
+    # names most of what it asks ("tema").
+    rank = holds if kind != "other" else lambda s: holds(s)[:1]
+    holder = max((s for s in chosen if s.fits > 0 or kind == "other"), key=rank, default=None)
+    if holder is not None and rank(holder) > rank(chosen[0]):
+        chosen = [holder] + [s for s in chosen if s is not holder]
     if _announces(chosen[0]) and len(chosen) > 1:
         claim = next((s for s in chosen if not _announces(s)), None)
         if claim is not None:

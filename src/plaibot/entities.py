@@ -22,6 +22,7 @@ from langchain_core.documents import Document
 from plaibot.text import content_tokens, words
 
 _LONGEST_ALIAS = 6  # words
+_CHAT_FILLER = frozenset("sih dong donk deh ya nih kak min pls please".split())
 _FUZZY_MIN = 8  # characters: shorter names must be spelled right ("hetrospace" is fuzzy)
 
 
@@ -96,6 +97,16 @@ class EntityIndex:
             if name in self.summaries and wanted and wanted <= self.vocabulary.get(name, set()):
                 return name
         return None
+
+    def bare_name(self, question: str) -> str | None:
+        """The entity a question is no more than a name of ("hetero space?", "impala
+        network dong"): a visitor typing only a name asks what it is."""
+        rewritten, named = self.rewrite(question)
+        if len(named) != 1:
+            return None
+        spelled = {w for alias, name in self.names.items() if name == named[0] for w in alias}
+        said = [w for w in words(question) if w not in _CHAT_FILLER]
+        return named[0] if said and set(said) <= spelled else None
 
     def _lookup(self, span: list[str]) -> str | None:
         name = self.names.get(tuple(span))

@@ -192,12 +192,11 @@ class HybridRetriever(BaseRetriever):
 
     def with_summary(self, question: str, hits: list[ScoredChunk]) -> list[ScoredChunk]:
         """`hits` led by the summary chunks of the entity an overview question asks about
-        ("apa itu Hetero Space?"), in every language, marked `named`."""
-        subject = overview_subject(question)
-        if not subject:
-            return hits
+        ("apa itu Hetero Space?", or only its name), in every language, marked `named`."""
         entities = self.snapshot.entities
-        name = entities.subject(subject, entities.rewrite(subject)[1])
+        subject = overview_subject(question)
+        name = (entities.subject(subject, entities.rewrite(subject)[1]) if subject
+                else entities.bare_name(question))
         if name is None:
             return hits
         summary_ids = {c.id for c in entities.summaries[name]}
