@@ -120,6 +120,7 @@ CHAT_WORDS = {
     "emang": "memang", "kalo": "kalau", "krn": "karena", "bisa2": "bisa", "jg": "juga",
     "bener": "benar", "lab": "laboratorium", "sebenernya": "sebenarnya",
     "sbnrnya": "sebenarnya", "trus": "terus", "trs": "terus", "tp": "tapi",
+    "mksd": "maksud", "mksdnya": "maksudnya", "abt": "about",
 }
 
 
@@ -313,7 +314,10 @@ _OVERVIEW = [re.compile(p) for p in (
     + ")?" + _FILLER + "$",
     # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
+    # What X means is what it is ("maksudnya PL(AI)GROUND apa").
+    r"^(?:maksud|maksudnya)\s+(?P<x>.+?)\s+(?:itu\s+)?apa" + _FILLER + "$",
     r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
+    r"^what\s+(?:kind|sort|type)\s+of\s+\w+\s+(?:is|are)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     # What X does is what it is ("kemenekraf tuh ngapain aja", "what does Impala do").
     r"^(?P<x>.+?)\s+itu\s+ngapain" + _FILLER + "$",
     r"^what\s+does\s+(?:the\s+)?(?P<x>.+?)\s+do" + _FILLER + "$",
@@ -324,6 +328,7 @@ _OVERVIEW = [re.compile(p) for p in (
     + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what\s+do\s+you\s+know\s+about|tell\s+me(?:\s+more)?\s+about|info\s+about"
+    r"|(?:i\s+)?(?:want|would\s+like|d\s+like)\s+to\s+know(?:\s+more)?\s+about"
     r"|explain|describe|(?:an\s+)?overview\s+of|summary\s+of)\s+(?:the\s+)?(?P<x>.+?)"
     + _FILLER + "$",
 )]
