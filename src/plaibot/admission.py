@@ -87,8 +87,8 @@ def default_workers(model_threads: int | None = None) -> int:
 class AnsweringStage:
     """`workers` threads answering jobs from a queue of at most `queue_size`, each job
     refused when it has waited over `max_wait` seconds, or at once when the jobs ahead of
-    it would take longer than that (at the pace of the recent ones); both only while a job
-    per worker waits (see `_crowded`).
+    it would take longer than that (at the pace of the recent ones); both only while two
+    jobs per worker wait (see `_crowded`).
 
     A refusal tells the caller to come back after `retry_after` seconds, which follows the
     load: from `retry_after` up to `max_retry_after`, so that the callers turned away come
@@ -151,11 +151,12 @@ class AnsweringStage:
         return None
 
     def _crowded(self) -> bool:
-        """Whether a job per worker waits already. Turning a caller away only helps the
-        ones behind it: short of that, a few slow answers (a re-index beside the server)
-        made the stage refuse 11 of 8 clients' 60,000 questions in `make soak`, which a
-        moment's wait would have answered."""
-        return len(self._jobs) >= self.workers
+        """Whether two jobs per worker wait already. Turning a caller away only helps the
+        ones behind it. Refusing whenever answers slowed down, a re-index beside the
+        server made the stage turn away 11 of 68,000 questions from `make soak`'s 8
+        clients (four workers), which a moment's wait would have answered; with one job
+        per worker waiting as the bar, 1 of 16,000 was still turned away."""
+        return len(self._jobs) >= 2 * self.workers
 
     def submit(self, fn: Callable[[], T], key: Key = None) -> Future[T]:
         """Queue `fn` (run in the caller's context, so log fields reach its request line);
