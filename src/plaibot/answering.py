@@ -156,7 +156,10 @@ class ExtractiveAnswerer:
         if kind != "other" and asked and entities and not _passages_name(asked, entities, hits):
             # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
             return refusal(language, confidence, list(hits))
-        chosen = self._choose(sentences, kind, question, asked)
+        # Which sentence opens the answer: the one naming most of what is asked, its verb
+        # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
+        opening = asked_for(question, entities, self.term_weight, verbs=True)
+        chosen = self._choose(sentences, kind, question, opening)
         if kind in ("time", "duration") and not any(c.fits for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
             # length of time "berapa lama?": not a count.
@@ -172,7 +175,7 @@ class ExtractiveAnswerer:
             # What the documents do not know answers only a question about that gap: "yg
             # dirikan impala space siapa" is not opened with "its current leader is unknown".
             chosen = self._choose([s for s in sentences if not _UNKNOWN.search(s.text)]
-                                  or sentences, kind, question, asked)
+                                  or sentences, kind, question, opening)
         text, sources = _cite(chosen)
         return Answer(text, sources, language, True, confidence, list(hits))
 
@@ -411,17 +414,17 @@ _COMMON_IDF = 2.0
 
 
 def asked_for(question: str, entities: list[list[str]],
-              term_weight: Callable[[str], float]) -> list[str]:
+              term_weight: Callable[[str], float], *, verbs: bool = False) -> list[str]:
     """The words of `question` that name what it asks about the `entities` it names:
-    "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, verbs or
-    padding."""
+    "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, padding or (unless
+    `verbs`) verbs."""
     names = {w for entity in entities for alias in entity for w in words(alias)}
     verb = _VERB[detect_language(question)]
     asked = []
     spelled = words(question)
     for position, word in enumerate(spelled):
-        if (word in names or word in _PADDING or word[0].isdigit() or verb.match(word)
-                or _after_who(spelled, position)
+        is_verb = verb.match(word) or _after_who(spelled, position)
+        if (word in names or word in _PADDING or word[0].isdigit() or (is_verb and not verbs)
                 or not content_tokens(word, "id") or not content_tokens(word, "en")):
             continue
         stems = [content_tokens(word, language)[0] for language in LANGUAGES]

@@ -134,17 +134,24 @@ def _join_short(token: str) -> str:
 _CLITIC = re.compile(r"-(nya|lah|kah|pun|ku|mu)$")
 
 
+# A name in title case keeps its function words out of the count ("Program unggulan Hetero
+# Space mencakup Hetero for Startup, Hetero Goes to Village, ..." is Indonesian).
+_TITLE_NAME = re.compile(r"\b[A-Z][\w()'-]*(?:\s+(?:(?:of|for|to|the|and|in|on|at)\s+)*"
+                         r"[A-Z][\w()'-]*)+")
+
+
 def detect_language(text: str, default: Language = "id") -> Language:
     """Guess Indonesian or English from function words; ties go to `default`.
 
     A question word of only one language decides (mixed questions such as "Siapa founder
     Impala Space?" are answered in the language of their question word, as people expect);
-    otherwise the language whose function words are more frequent.
+    otherwise the language whose function words, outside names, are more frequent.
     """
     tokens = words(text)
     asked = {language for language, cue in QUESTION_WORDS.items() if cue & set(tokens)}
     if len(asked) == 1:
         return asked.pop()
+    tokens = words(_TITLE_NAME.sub(" ", text)) or tokens
     id_hits = sum(t in STOPWORDS_ID for t in tokens) + sum(
         t.endswith("nya") and len(t) > 5 for t in tokens
     )
