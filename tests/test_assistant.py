@@ -140,6 +140,24 @@ def test_what_a_thing_is_for_or_what_kind_it_is_is_an_overview(assistant, questi
     assert answer.text.startswith(opening)
 
 
+@pytest.mark.parametrize(("question", "opening"), [
+    ("hetero space?", "Hetero Space adalah"),  # only a name: what it is
+    ("who is impala network", "Impala Network is"),  # "is impala network" is no misspelt name
+])
+def test_a_bare_name_and_who_is_x_are_overview_questions(assistant, question, opening):
+    assert assistant.ask(question).text.startswith(opening)
+
+
+def test_the_verb_of_a_who_question_finds_the_sentence_that_answers_it(assistant):
+    answer = assistant.ask("Who leads the Ministry of Creative Economy?")
+    assert "Teuku Riefky Harsya" in answer.text.split(" [")[0]
+
+
+def test_a_sentence_on_what_is_unknown_does_not_open_an_answer_given(assistant):
+    answer = assistant.ask("yg dirikan impala space siapa aja")
+    assert answer.grounded and "belum diketahui" not in answer.text.split(" [")[0]
+
+
 def test_a_follow_up_naming_nothing_is_first_answered_about_what_was_named_before(assistant):
     history = [{"role": "user", "content": "Di mana alamat Hetero Space Solo?"},
                {"role": "assistant", "content": "..."}]

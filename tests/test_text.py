@@ -88,8 +88,19 @@ def test_an_ordinal_answers_which_one():
     ("what is hetero space all about", "hetero space"),
     ("can you tell me what impala network is", "impala network"),
     ("overview of plaiground", "plaiground"),
+    ("maksudnya PL(AI)GROUND apa", "plaiground"),
+    ("what kind of place is hetero space", "hetero space"),
+    ("i want to know about plaiground", "plaiground"),
+    ("tell me abt impala", "impala"),
+    ("arti nama impala apa", "arti nama impala"),  # no entity has that name: no summary
     ("Kapan Hetero Space Solo dibuka?", None),
     ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject
+
+
+def test_names_in_title_case_do_not_decide_the_language():
+    assert detect_language("Program unggulan Hetero Space mencakup Hetero for Startup dan "
+                           "Hetero Goes to Village.") == "id"
+    assert detect_language("The Ministry of Creative Economy was created in 2024.") == "en"

@@ -101,7 +101,7 @@ class EntityIndex:
     def bare_name(self, question: str) -> str | None:
         """The entity a question is no more than a name of ("hetero space?", "impala
         network dong"): a visitor typing only a name asks what it is."""
-        rewritten, named = self.rewrite(question)
+        named = self.rewrite(question)[1]
         if len(named) != 1:
             return None
         spelled = {w for alias, name in self.names.items() if name == named[0] for w in alias}
