@@ -409,6 +409,9 @@ _VERB = {"id": re.compile(r"^(di|me|ber|ter|ng)\w{3,}$"),  # "ngerjain": chat fo
          "en": re.compile(r"^\w{3,}(ed|ing|ly)$|^(built|made|held|ran|run|began|begun|became|won"
                           r"|gave|given|took|taken|led|met|went|came|got|paid|sold|bought|told"
                           r"|said|found|grew|grown|known|shown|seen|chosen|spent|sent|kept)$")}
+# The kinds of place a where-question asks for, which a list of place names answers.
+_PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
+                         "regions place places area areas".split())
 # Words in most documents ("Indonesia": idf 1.8) say nothing about what is asked.
 _COMMON_IDF = 2.0
 
@@ -416,15 +419,18 @@ _COMMON_IDF = 2.0
 def asked_for(question: str, entities: list[list[str]],
               term_weight: Callable[[str], float], *, verbs: bool = False) -> list[str]:
     """The words of `question` that name what it asks about the `entities` it names:
-    "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, padding or (unless
-    `verbs`) verbs."""
+    "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, padding, the kind
+    of place a where-question asks for ("di kota mana": a list of cities answers it) or
+    (unless `verbs`) verbs."""
     names = {w for entity in entities for alias in entity for w in words(alias)}
     verb = _VERB[detect_language(question)]
     asked = []
     spelled = words(question)
+    where = question_kind(question) == "where"
     for position, word in enumerate(spelled):
         is_verb = verb.match(word) or _after_who(spelled, position)
         if (word in names or word in _PADDING or word[0].isdigit() or (is_verb and not verbs)
+                or (word in _PLACE_KINDS and where)
                 or not content_tokens(word, "id") or not content_tokens(word, "en")):
             continue
         stems = [content_tokens(word, language)[0] for language in LANGUAGES]
