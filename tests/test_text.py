@@ -104,3 +104,9 @@ def test_names_in_title_case_do_not_decide_the_language():
     assert detect_language("Program unggulan Hetero Space mencakup Hetero for Startup dan "
                            "Hetero Goes to Village.") == "id"
     assert detect_language("The Ministry of Creative Economy was created in 2024.") == "en"
+
+
+def test_the_days_of_a_date_and_a_street_number_count_nothing():
+    assert fits_kind("Hetero Fest 2025 memuat 16 mata acara.", "how_many") == 1
+    assert fits_kind("Hetero Fest 2025 berlangsung pada 26–27 September 2025.", "how_many") < 1
+    assert fits_kind("It is at Jl. Gatot Subroto No. 75, Purwokerto.", "how_many") < 1

@@ -276,12 +276,18 @@ _FULL_DATE = re.compile(
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    r"(?<![\d.,])(?!(?:19|20)\d\d(?![\d.,]))\d[\d.,]*"
+    # A year is no count, at the end of a sentence too ("... September 2025.").
+    r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d|[.,]\d))\d[\d.,]*"
     r"|\b(" + _NUMBER_WORDS +
     # ordinals answer "yang ke berapa?" / "which site was it?"
     r"|pertama|kedua|ketiga|keempat|kelima|first|second|third|fourth|fifth)\b",
     re.IGNORECASE,
 )
+
+
+# Numbers that count nothing: the days of a date ("26–27 September 2025") and a street
+# number ("Jl. Gatot Subroto No. 75") do not answer "brp agenda" or "how many sites".
+_NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 
 
 def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozenset()) -> float:
@@ -294,7 +300,7 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     """
     if kind == "when" and _FULL_DATE.search(sentence):
         return 1.0
-    if kind == "how_many" and _new(_COUNT, sentence, asked):
+    if kind == "how_many" and _new(_COUNT, _NOT_COUNTS.sub(" ", sentence), asked):
         return 1.0
     pattern = _KIND_PATTERNS.get(kind)
     if not (pattern and _new(pattern, sentence, asked)):
