@@ -110,3 +110,9 @@ def test_the_days_of_a_date_and_a_street_number_count_nothing():
     assert fits_kind("Hetero Fest 2025 memuat 16 mata acara.", "how_many") == 1
     assert fits_kind("Hetero Fest 2025 berlangsung pada 26–27 September 2025.", "how_many") < 1
     assert fits_kind("It is at Jl. Gatot Subroto No. 75, Purwokerto.", "how_many") < 1
+
+
+def test_ke_berapa_asks_for_a_place_in_an_order():
+    asked = frozenset(words("hetero banyumas itu lokasi ke brp"))
+    assert fits_kind("Banyumas menjadi lokasi Hetero Space ketiga.", "how_many", asked) == 1
+    assert fits_kind("Hetero Space punya 3 lokasi.", "how_many", asked) < 1

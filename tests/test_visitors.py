@@ -18,8 +18,8 @@ from plaibot.golden import first_sentence, load_golden, run_golden
 
 VISITORS = Path(__file__).parent / "visitors.yaml"
 HELD_OUT = Path(__file__).parent / "visitors_heldout.yaml"
-# Measured 2026-12-02, evening (multilingual-e5-small): answerable 219/250 = 0.876, refused
-# 35/44 = 0.795 (the 190 and 38 written first: 164 and 30; earlier that day 155 and 30;
+# Measured 2026-12-02, evening (multilingual-e5-small): answerable 221/250 = 0.884, refused
+# 35/44 = 0.795 (the 190 and 38 written first: 166 and 30; earlier that day 155 and 30;
 # 2026-12-01: 149/190 and 21/38).
 ANSWERABLE, REFUSED = 0.84, 0.75
 # The held-out set, 2026-12-02: answerable 56/87 = 0.644 (first measured 54/87), refused

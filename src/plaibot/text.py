@@ -287,6 +287,8 @@ _COUNT = re.compile(
 
 # Numbers that count nothing: the days of a date ("26–27 September 2025") and a street
 # number ("Jl. Gatot Subroto No. 75") do not answer "brp agenda" or "how many sites".
+_ORDINAL = re.compile(r"\b(?:pertama|kedua|ketiga|keempat|kelima|keenam|ketujuh|first|second"
+                      r"|third|fourth|fifth|sixth|seventh|ke-\d+)\b", re.IGNORECASE)
 _NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 
 
@@ -300,6 +302,9 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     """
     if kind == "when" and _FULL_DATE.search(sentence):
         return 1.0
+    if kind == "how_many" and ("keberapa" in asked or {"ke", "berapa"} <= asked):
+        # "lokasi ke berapa" asks for a place in an order: "ketiga", not "tiga lokasi".
+        return 1.0 if _ORDINAL.search(sentence) else 0.5 * bool(_NUMBER.search(sentence))
     if kind == "how_many" and _new(_COUNT, _NOT_COUNTS.sub(" ", sentence), asked):
         return 1.0
     pattern = _KIND_PATTERNS.get(kind)
