@@ -94,6 +94,19 @@ def wait_for_url(url: str, process: subprocess.Popen, seconds: float) -> bool:
     return False
 
 
+# Rate-limit windows are fixed and aligned to the clock (`plaibot.access.RateLimiter`): a
+# test counting requests against a limit runs them in one day-long window, begun afresh
+# when too little of it is left, or the count starts again halfway (a CI run failed so).
+RATE_WINDOW = 86_400
+
+
+def a_fresh_rate_window(needed: float = 600) -> None:
+    """Wait, if need be, until `needed` seconds are left in the current `RATE_WINDOW`."""
+    left = RATE_WINDOW - time.time() % RATE_WINDOW
+    if left < needed:
+        time.sleep(left + 1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

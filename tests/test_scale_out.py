@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from plaibot import Assistant, Settings, StoreUnavailable
-from tests.conftest import KNOWLEDGE, free_port, wait_for_url
+from tests.conftest import (KNOWLEDGE, RATE_WINDOW, a_fresh_rate_window, free_port,
+                            wait_for_url)
 
 CHROMA = Path(sys.executable).with_name("chroma")
 DOCUMENTS = ["id/hetero-space-banyumas.md", "en/hetero-space-banyumas.md", "id/plaiground.md"]
@@ -95,7 +96,8 @@ def test_several_workers_share_follow_ups_and_rate_limits(settings, chroma, tmp_
     env = {**os.environ, "PLAIBOT_CHROMA_URL": chroma.url, "PLAIBOT_COLLECTION": "scaleout",
            "PLAIBOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
            "PLAIBOT_INDEX_DIR": str(tmp_path / "index"), "PLAIBOT_RATE_LIMIT_PER_TOKEN": "6",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+           "PLAIBOT_RATE_WINDOW_SECONDS": str(RATE_WINDOW), "GRADIO_ANALYTICS_ENABLED": "False"}
+    a_fresh_rate_window()
     server = subprocess.Popen(
         [sys.executable, "-m", "plaibot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

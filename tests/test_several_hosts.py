@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from plaibot import Assistant, Settings
-from tests.conftest import KNOWLEDGE, free_port, wait_for_url
+from tests.conftest import (KNOWLEDGE, RATE_WINDOW, a_fresh_rate_window, free_port,
+                            wait_for_url)
 from tests.services import postgres_server, redis_server  # noqa: F401 - fixtures
 from tests.test_scale_out import chroma  # noqa: F401 - a fixture
 
@@ -114,7 +115,8 @@ def hosts(chroma, redis_server, postgres_server, documents, tmp_path_factory):
            "PLAIBOT_REDIS_URL": redis_server.url(),
            "PLAIBOT_DATABASE_URL": postgres_server.create_database("hosts"),
            "PLAIBOT_RATE_LIMIT_PER_TOKEN": str(LIMIT), "PLAIBOT_RATE_LIMIT_PER_IP": "1000",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
+           "PLAIBOT_RATE_WINDOW_SECONDS": str(RATE_WINDOW), "GRADIO_ANALYTICS_ENABLED": "False"}
+    a_fresh_rate_window()
     folder = tmp_path_factory.mktemp("hosts")
     started = [Host(folder / name, env) for name in ("first", "second")]
     try:
