@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from plaibot import Settings
 from plaibot.state import MemoryState
 from plaibot.web import create_app
+from tests.conftest import RATE_WINDOW, a_fresh_rate_window
 
 PARTNER = "https://partner.example"
 OTHER = "https://other-partner.example"
@@ -17,7 +18,7 @@ OTHER = "https://other-partner.example"
 def app(assistant, knowledge_settings):
     settings = knowledge_settings.model_copy(update={
         "allowed_origins": [PARTNER, OTHER], "rate_limit_per_token": 4, "rate_limit_per_ip": 50,
-        "rate_window_seconds": 60, "token_ttl_seconds": 60})
+        "rate_window_seconds": RATE_WINDOW, "token_ttl_seconds": 60})
     return create_app(settings, assistant)
 
 
@@ -26,6 +27,7 @@ def client(app):
     guard = app.state.guard
     fresh = MemoryState()  # each test starts with no requests counted
     guard.per_ip.state = guard.per_token.state = fresh
+    a_fresh_rate_window()
     return TestClient(app)
 
 
@@ -121,10 +123,10 @@ def test_burst_over_rate_limit_gets_429_then_resets(client, app):
     statuses = [chat(client, token, "Apa itu PL(AI)GROUND?").status_code for _ in range(6)]
     assert statuses[:4] == [200] * 4 and statuses[4:] == [429, 429]
     limited = chat(client, token, "Apa itu PL(AI)GROUND?")
-    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert 1 <= int(limited.headers["retry-after"]) <= RATE_WINDOW
     limiter = app.state.guard.per_token
     real_clock = limiter.clock
-    limiter.clock = lambda: real_clock() + 61
+    limiter.clock = lambda: real_clock() + RATE_WINDOW + 1
     try:
         assert chat(client, token, "Apa itu PL(AI)GROUND?").status_code == 200
     finally:

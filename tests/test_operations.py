@@ -28,7 +28,7 @@ from plaibot.records import Records, database_url
 from plaibot.state import FallbackState, MemoryState, RedisState
 from plaibot.store import ChunkStore
 from plaibot.web import create_app, page_vote, reply
-from tests.conftest import KNOWLEDGE
+from tests.conftest import KNOWLEDGE, RATE_WINDOW, a_fresh_rate_window
 
 PARTNER = "https://partner.example"
 QUESTION = "Kapan Hetero Space Banyumas dibuka?"
@@ -38,6 +38,7 @@ QUESTION = "Kapan Hetero Space Banyumas dibuka?"
 def app(assistant, knowledge_settings, tmp_path_factory):
     settings = knowledge_settings.model_copy(update={
         "allowed_origins": [PARTNER], "rate_limit_per_token": 5, "rate_limit_per_ip": 1000,
+        "rate_window_seconds": RATE_WINDOW,
         "feedback_path": tmp_path_factory.mktemp("ops") / "feedback.sqlite3"})
     return create_app(settings, assistant)
 
@@ -46,6 +47,7 @@ def app(assistant, knowledge_settings, tmp_path_factory):
 def client(app):
     guard = app.state.guard
     guard.per_ip.state = guard.per_token.state = MemoryState()  # no requests counted yet
+    a_fresh_rate_window()
     return TestClient(app, raise_server_exceptions=False)
 
 

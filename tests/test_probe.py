@@ -18,7 +18,7 @@ import pytest
 
 from plaibot.answering import Answer, Source
 from plaibot.web import format_answer
-from tests.conftest import serving
+from tests.conftest import RATE_WINDOW, a_fresh_rate_window, serving
 
 PARTNER, OTHER = "https://partner.example", "https://other.example"
 LIMIT = 30  # PLAIBOT_RATE_LIMIT_PER_IP's default, which the probed server keeps
@@ -46,13 +46,15 @@ class Probed:
 
 @pytest.fixture(scope="module")
 def probed(assistant, knowledge_settings, tmp_path_factory):
-    """The server under probe: default limits, except an hour-long rate window (so no
-    window ends mid-test) and a 4 s read deadline (so the slow-client probes are quick)."""
+    """The server under probe: default limits, except a day-long rate window (begun afresh
+    when little of it is left, so none ends mid-test) and a 4 s read deadline (so the
+    slow-client probes are quick)."""
+    a_fresh_rate_window()
     folder = tmp_path_factory.mktemp("probe")
     env = {"PLAIBOT_INDEX_DIR": str(knowledge_settings.index_dir),
            "PLAIBOT_ALLOWED_ORIGINS": f"{PARTNER},{OTHER}",
            "PLAIBOT_FEEDBACK_PATH": str(folder / "feedback.sqlite3"),
-           "PLAIBOT_RATE_WINDOW_SECONDS": "3600",
+           "PLAIBOT_RATE_WINDOW_SECONDS": str(RATE_WINDOW),
            "PLAIBOT_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT),
            "GRADIO_TEMP_DIR": str(folder / "gradio")}
     with serving(env, folder / "server.log") as (url, process):
