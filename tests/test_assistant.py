@@ -148,6 +148,14 @@ def test_a_bare_name_and_who_is_x_are_overview_questions(assistant, question, op
     assert assistant.ask(question).text.startswith(opening)
 
 
+def test_a_bare_name_of_what_has_no_summary_of_its_own_is_answered_from_the_passages(
+        assistant):
+    # "Content to The Next Level" is an entity of the ministry's document, with no summary
+    # paragraph: the lookup for one raised KeyError (a 500 for the visitor).
+    answer = assistant.ask("content to the next level?")
+    assert answer.grounded and "Content to The Next Level" in answer.text
+
+
 def test_the_verb_of_a_who_question_finds_the_sentence_that_answers_it(assistant):
     answer = assistant.ask("Who leads the Ministry of Creative Economy?")
     assert "Teuku Riefky Harsya" in answer.text.split(" [")[0]

@@ -21,6 +21,7 @@ from plaibot.i18n import EXAMPLES, t
 from plaibot.retrieval import Retrieval, ScoredChunk
 from plaibot.splitting import chunk_sentences
 from plaibot.text import (
+    KIND_WORDS,
     LANGUAGES,
     Language,
     QuestionKind,
@@ -150,7 +151,8 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
-        asked = asked_for(question, entities, self.term_weight)
+        asked_words = _asked_words(question, entities, self.term_weight)
+        asked = [word for word, is_verb in asked_words if not is_verb]
         # What is asked beyond the names refuses only questions of a kind (a figure, ...);
         # for the others it only decides which sentence opens the answer.
         if kind != "other" and asked and entities and not _passages_name(asked, entities, hits):
@@ -158,7 +160,7 @@ class ExtractiveAnswerer:
             return refusal(language, confidence, list(hits))
         # Which sentence opens the answer: the one naming most of what is asked, its verb
         # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
-        opening = asked_for(question, entities, self.term_weight, verbs=True)
+        opening = [word for word, _ in asked_words]
         chosen = self._choose(sentences, kind, question, opening)
         if kind in ("time", "duration") and not any(c.fits for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
@@ -402,7 +404,7 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
 _PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve serves get gets "
-                     "behind has have had".split())
+                     "behind has have had been being".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
 _VERB = {"id": re.compile(r"^(di|me|ber|ter|ng)\w{3,}$"),  # "ngerjain": chat for "mengerjakan"
@@ -422,27 +424,33 @@ def asked_for(question: str, entities: list[list[str]],
     "hadiah" in "brp hadiah HFS Season 3"; not the names, question words, padding, the kind
     of place a where-question asks for ("di kota mana": a list of cities answers it) or
     (unless `verbs`) verbs."""
+    return [word for word, is_verb in _asked_words(question, entities, term_weight)
+            if verbs or not is_verb]
+
+
+def _asked_words(question: str, entities: list[list[str]],
+                 term_weight: Callable[[str], float]) -> list[tuple[str, bool]]:
+    """`asked_for`'s words, verbs included, each with whether it is a verb."""
     names = {w for entity in entities for alias in entity for w in words(alias)}
     verb = _VERB[detect_language(question)]
     asked = []
     spelled = words(question)
-    where = question_kind(question) == "where"
+    kind = question_kind(question)
     for position, word in enumerate(spelled):
-        is_verb = verb.match(word) or _after_who(spelled, position)
-        if (word in names or word in _PADDING or word[0].isdigit() or (is_verb and not verbs)
-                or (word in _PLACE_KINDS and where)
+        if (word in names or word in _PADDING or word[0].isdigit()
+                or (word in _PLACE_KINDS and kind == "where") or word in KIND_WORDS.get(kind, ())
                 or not content_tokens(word, "id") or not content_tokens(word, "en")):
             continue
         stems = [content_tokens(word, language)[0] for language in LANGUAGES]
         if min(term_weight(stem) for stem in stems) >= _COMMON_IDF:
-            asked.append(word)
+            asked.append((word, bool(verb.match(word)) or _after_who(spelled, position)))
     return asked
 
 
 def _after_who(spelled: Sequence[str], position: int) -> bool:
     """Whether the word at `position` is the verb of a "who" question: "who leads X",
     "siapa yg pimpin X" ask for a person, whatever the verb says they do."""
-    before = [w.casefold() for w in spelled[max(0, position - 2):position]]
+    before = list(spelled[max(0, position - 2):position])  # `words` lower-cases
     return before[-1:] == ["who"] or before in (["siapa", "yang"], ["siapa", "yg"])
 
 

@@ -46,6 +46,9 @@ class EntityIndex:
             if about and metadata.get("summary"):
                 self.summaries.setdefault(about, []).append(chunk)
         self._joined = {"".join(k): v for k, v in self.names.items()}
+        self._alias_words: dict[str, set[str]] = {}  # entity name -> words of all its aliases
+        for alias, name in self.names.items():
+            self._alias_words.setdefault(name, set()).update(alias)
         self._by_initial: dict[str, list[tuple[str, str]]] = {}  # for the fuzzy match
         for alias, entity in self._joined.items():
             self._by_initial.setdefault(alias[:1], []).append((alias, entity))
@@ -99,14 +102,13 @@ class EntityIndex:
         return None
 
     def bare_name(self, question: str) -> str | None:
-        """The entity a question is no more than a name of ("hetero space?", "impala
-        network dong"): a visitor typing only a name asks what it is."""
+        """The entity with a summary a question is no more than a name of ("hetero space?",
+        "impala network dong"): a visitor typing only a name asks what it is."""
         named = self.rewrite(question)[1]
-        if len(named) != 1:
+        if len(named) != 1 or named[0] not in self.summaries:
             return None
-        spelled = {w for alias, name in self.names.items() if name == named[0] for w in alias}
         said = [w for w in words(question) if w not in _CHAT_FILLER]
-        return named[0] if said and set(said) <= spelled else None
+        return named[0] if said and set(said) <= self._alias_words[named[0]] else None
 
     def _lookup(self, span: list[str]) -> str | None:
         name = self.names.get(tuple(span))

@@ -112,7 +112,7 @@ CHAT_WORDS = {
     "yg": "yang", "tdk": "tidak", "gk": "tidak", "ga": "tidak", "gak": "tidak",
     "nggak": "tidak", "enggak": "tidak", "skrg": "sekarang", "skrng": "sekarang",
     "ttg": "tentang", "dr": "dari", "utk": "untuk", "jd": "jadi",
-    "thn": "tahun", "udah": "sudah", "udh": "sudah", "sdh": "sudah",
+    "thn": "tahun", "tgl": "tanggal", "udah": "sudah", "udh": "sudah", "sdh": "sudah",
     "blm": "belum", "dgn": "dengan", "sm": "sama", "aja": "saja", "apaan": "apa",
     "ceritain": "ceritakan", "jelasin": "jelaskan", "terangin": "terangkan",
     "pake": "pakai", "dapet": "dapat", "nginep": "menginap", "ketemu": "bertemu",
@@ -210,6 +210,13 @@ _KIND_NOUNS: dict[QuestionKind, frozenset[str]] = {
     "how_many": frozenset("jumlah luas biaya persen".split()),
     "where": frozenset("alamat address lokasi letak".split()),
 }
+# A date noun asked with a question word asks for a date, whatever that word alone asks:
+# "tgl brp", "tahun berapa", "hari apa", "what year", "which day".
+_DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b|\b(what|which) (date|year|day)\b")
+# Words that only say which kind of answer is wanted, never what it is about: "mulai
+# kapan" asks when, as "since when" does.
+KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
+    **_KIND_NOUNS, "when": _KIND_NOUNS["when"] | frozenset("mulai sejak since start".split())}
 
 
 # Words that only say what kind of answer is wanted ("alamat", "date"). The kind check
@@ -233,7 +240,10 @@ def content_tokens(question: str, language: Language) -> list[str]:
 
 def question_kind(question: str) -> QuestionKind:
     """What sort of answer a question wants, from its question words (else its nouns)."""
-    tokens = set(words(question))
+    spelled = words(question)
+    tokens = set(spelled)
+    if _DATE_QUESTION.search(" ".join(spelled)) and not tokens & _TIME_WORDS:
+        return "when"
     if tokens & _TIME_WORDS or {"what", "time"} <= tokens:
         return "time"
     if ("lama" in tokens and tokens & _KIND_WORDS["how_many"]) or {"how", "long"} <= tokens:
@@ -285,10 +295,11 @@ _COUNT = re.compile(
 )
 
 
-# Numbers that count nothing: the days of a date ("26–27 September 2025") and a street
-# number ("Jl. Gatot Subroto No. 75") do not answer "brp agenda" or "how many sites".
+# What answers "yang ke berapa?": an ordinal, not a count.
 _ORDINAL = re.compile(r"\b(?:pertama|kedua|ketiga|keempat|kelima|keenam|ketujuh|first|second"
                       r"|third|fourth|fifth|sixth|seventh|ke-\d+)\b", re.IGNORECASE)
+# Numbers that count nothing: the days of a date ("26–27 September 2025") and a street
+# number ("Jl. Gatot Subroto No. 75") do not answer "brp agenda" or "how many sites".
 _NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 
 
