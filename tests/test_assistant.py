@@ -156,6 +156,21 @@ def test_a_bare_name_of_what_has_no_summary_of_its_own_is_answered_from_the_pass
     assert answer.grounded and "Content to The Next Level" in answer.text
 
 
+@pytest.mark.parametrize("question", [
+    "hetero fest 2026 kapan",  # the documents know the 2023 and 2025 festivals
+    "when does hfs season 4 open",  # and season 3
+])
+def test_a_year_or_season_the_documents_never_name_is_refused(assistant, question):
+    assert assistant.ask(question).refused
+
+
+def test_a_when_question_the_passages_give_no_date_for_is_refused(assistant):
+    # The AI Sandbox is named as a plan, with no date: "kapan" is not answered by what it is.
+    assert assistant.ask("AI sandbox kemenekraf kapan diluncurin").refused
+    answer = assistant.ask("emak2 metik mulai kapan")  # "mulai" only says "when"
+    assert answer.grounded and "Desember 2024" in answer.text
+
+
 def test_the_verb_of_a_who_question_finds_the_sentence_that_answers_it(assistant):
     answer = assistant.ask("Who leads the Ministry of Creative Economy?")
     assert "Teuku Riefky Harsya" in answer.text.split(" [")[0]

@@ -47,6 +47,16 @@ def test_question_kinds_in_both_languages():
     assert question_kind("hetero buka jam brp") == question_kind("What time does it open?") == "time"
     assert question_kind("target UMKM tahun pertama brp") == "how_many"  # question words first
     assert question_kind("tanggal pembukaan hetero solo") == "when"
+    # a date noun with a question word asks for a date, whatever "berapa" alone asks
+    for question in ("hetero fest vol.4 tgl brp", "irene lahir thn brp", "dibuka hari apa",
+                     "what year did it open"):
+        assert question_kind(question) == "when", question
+
+
+def test_a_word_doubled_is_the_word_however_it_is_written():
+    assert words("inovasi-inovasi inovasi2 Emak-Emak") == ["inovasi", "inovasi", "emak"]
+    assert words("kupu-kupu PAN-RB covid-19 e-commerce") == ["kupu", "panrb", "covid", "19",
+                                                            "e-commerce"]
 
 
 def test_a_time_of_day_answers_what_time_and_a_date_does_not():

@@ -18,10 +18,11 @@ from plaibot.golden import first_sentence, load_golden, run_golden
 
 VISITORS = Path(__file__).parent / "visitors.yaml"
 HELD_OUT = Path(__file__).parent / "visitors_heldout.yaml"
-# Measured 2026-12-02, evening (multilingual-e5-small): answerable 221/250 = 0.884, refused
-# 35/44 = 0.795 (the 190 and 38 written first: 166 and 30; earlier that day 155 and 30;
-# 2026-12-01: 149/190 and 21/38).
-ANSWERABLE, REFUSED = 0.84, 0.75
+# Measured 2026-12-03 (multilingual-e5-small): answerable 266/310 = 0.858, refused 46/62 =
+# 0.742, with 80 questions (s8-*) written that morning before tuning, on which it began at
+# 41/59 and 8/19. 2026-12-02, evening: 221/250 and 35/44 (the 190 and 38 written first:
+# 166 and 30; 2026-12-01: 149/190 and 21/38).
+ANSWERABLE, REFUSED = 0.83, 0.71
 # The held-out set, 2026-12-02: answerable 56/87 = 0.644 (first measured 54/87), refused
 # 21/33 = 0.636.
 HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.59, 0.6

@@ -151,6 +151,10 @@ class ExtractiveAnswerer:
         confidence = self._confidence(strongest) if strongest else 0.0
         if best is None or strongest is None or confidence < self.min_confidence:
             return refusal(language, confidence, list(hits))
+        if not _numbers_found(question, hits):
+            # "hetero fest 2026 kapan", "hfs season 4": the documents know other years and
+            # seasons of it, not this one.
+            return refusal(language, confidence, list(hits))
         asked_words = _asked_words(question, entities, self.term_weight)
         asked = [word for word, is_verb in asked_words if not is_verb]
         # What is asked beyond the names refuses only questions of a kind (a figure, ...);
@@ -162,7 +166,7 @@ class ExtractiveAnswerer:
         # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
         opening = [word for word, _ in asked_words]
         chosen = self._choose(sentences, kind, question, opening)
-        if kind in ("time", "duration") and not any(c.fits for c in chosen):
+        if kind in ("time", "duration", "when") and not any(c.fits for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
             # length of time "berapa lama?": not a count.
             return refusal(language, confidence, list(hits))
@@ -407,7 +411,8 @@ _PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve se
                      "behind has have had been being".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
-_VERB = {"id": re.compile(r"^(di|me|ber|ter|ng)\w{3,}$"),  # "ngerjain": chat for "mengerjakan"
+# "ngerjain", "nyediain": chat for "mengerjakan", "menyediakan".
+_VERB = {"id": re.compile(r"^(di|me|ber|ter|ng|ny)\w{3,}$"),
          "en": re.compile(r"^\w{3,}(ed|ing|ly)$|^(built|made|held|ran|run|began|begun|became|won"
                           r"|gave|given|took|taken|led|met|went|came|got|paid|sold|bought|told"
                           r"|said|found|grew|grown|known|shown|seen|chosen|spent|sent|kept)$")}
@@ -489,6 +494,14 @@ def _names_every(said: frozenset[str], entities: list[list[str]]) -> bool:
 @lru_cache(maxsize=20_000)
 def _parse_sentence(text: str, language: Language) -> _Tokens:
     return _Tokens.of(tokenize(text, language))
+
+
+def _numbers_found(question: str, passages: Sequence[ScoredChunk]) -> bool:
+    """Whether every number the question names (a year, a season) is in a passage."""
+    numbers = {w for w in words(question) if w[0].isdigit()}
+    for passage in passages:
+        numbers -= _word_set(passage.document.page_content)
+    return not numbers
 
 
 @lru_cache(maxsize=20_000)

@@ -90,23 +90,26 @@ def markers(text: str) -> list[str]:
 
 
 _INNER_PARENS = re.compile(r"(?<=\w)\((\w+)\)(?=\w)")
+# A word doubled the chat way: "emak2", "awal2" ("emak-emak", "awal-awal").
+_DOUBLED = re.compile(r"\b([^\W\d_]{2,})2\b")
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word and number tokens; numbers keep their separators (60.000, 80,43).
 
     Brackets inside a name are dropped, so "PL(AI)GROUND" is the one word "plaiground";
-    so are hyphens inside short acronyms ("PAN-RB" is "panrb").
+    so are hyphens inside short acronyms ("PAN-RB" is "panrb"). A doubled word, the plural
+    of Indonesian ("inovasi-inovasi", or in a chat "inovasi2"), is the word.
     """
-    text = _INNER_PARENS.sub(r"\1", strip_markers(text))
-    tokens = (_join_short(_CLITIC.sub("", t.lower())) for t in _TOKEN.findall(text))
+    text = _DOUBLED.sub(r"\1", _INNER_PARENS.sub(r"\1", strip_markers(text)))
+    tokens = (_single(_join_short(_CLITIC.sub("", t.lower()))) for t in _TOKEN.findall(text))
     return [CHAT_WORDS.get(t, t) for t in tokens]
 
 
 # How people write in a chat box: abbreviations and colloquial forms, read as the standard
 # word so that question words, stopwords and stems see them ("brp" is "berapa").
 CHAT_WORDS = {
-    "brp": "berapa", "brapa": "berapa", "dmn": "dimana", "dimn": "dimana", "mana2": "mana",
+    "brp": "berapa", "brapa": "berapa", "dmn": "dimana", "dimn": "dimana",
     "gmn": "bagaimana", "gmna": "bagaimana", "gimana": "bagaimana", "bgmn": "bagaimana",
     "kpn": "kapan", "knp": "kenapa", "npa": "kenapa", "sapa": "siapa",
     "yg": "yang", "tdk": "tidak", "gk": "tidak", "ga": "tidak", "gak": "tidak",
@@ -117,11 +120,23 @@ CHAT_WORDS = {
     "ceritain": "ceritakan", "jelasin": "jelaskan", "terangin": "terangkan",
     "pake": "pakai", "dapet": "dapat", "nginep": "menginap", "ketemu": "bertemu",
     "bikin": "buat", "dibikin": "dibuat", "diadain": "diadakan", "tuh": "itu", "tu": "itu",
-    "emang": "memang", "kalo": "kalau", "krn": "karena", "bisa2": "bisa", "jg": "juga",
+    "emang": "memang", "kalo": "kalau", "krn": "karena", "jg": "juga",
     "bener": "benar", "lab": "laboratorium", "sebenernya": "sebenarnya",
     "sbnrnya": "sebenarnya", "trus": "terus", "trs": "terus", "tp": "tapi",
     "mksd": "maksud", "mksdnya": "maksudnya", "abt": "about",
+    "pengen": "ingin", "pingin": "ingin", "gede": "besar", "kayak": "seperti", "kyk": "seperti",
+    "spt": "seperti", "sampe": "sampai", "ampe": "sampai", "tau": "tahu", "liat": "lihat",
+    "emg": "memang", "bgt": "banget", "sbg": "sebagai", "tsb": "tersebut", "knapa": "kenapa",
+    "bnyk": "banyak", "byk": "banyak", "org": "orang", "bln": "bulan", "blum": "belum",
+    "blom": "belum", "lg": "lagi", "dlm": "dalam", "pd": "pada", "sblm": "sebelum",
+    "stlh": "setelah", "ato": "atau", "atw": "atau", "bs": "bisa", "bsa": "bisa",
+    "abis": "habis",
 }
+
+
+def _single(token: str) -> str:
+    first, _, rest = token.partition("-")
+    return first if rest == first else token
 
 
 def _join_short(token: str) -> str:
