@@ -227,7 +227,8 @@ _KIND_NOUNS: dict[QuestionKind, frozenset[str]] = {
 }
 # A date noun asked with a question word asks for a date, whatever that word alone asks:
 # "tgl brp", "tahun berapa", "hari apa", "what year", "which day".
-_DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b|\b(what|which) (date|year|day)\b")
+_DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b"
+                            r"|\b(what|which) (date|year|day)\b")
 # Words that only say which kind of answer is wanted, never what it is about: "mulai
 # kapan" asks when, as "since when" does.
 KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
