@@ -23,6 +23,7 @@ from plaibot.splitting import chunk_sentences
 from plaibot.text import (
     KIND_WORDS,
     LANGUAGES,
+    PLACE_KINDS,
     Language,
     QuestionKind,
     content_tokens,
@@ -416,9 +417,6 @@ _VERB = {"id": re.compile(r"^(di|me|ber|ter|ng|ny)\w{3,}$"),
          "en": re.compile(r"^\w{3,}(ed|ing|ly)$|^(built|made|held|ran|run|began|begun|became|won"
                           r"|gave|given|took|taken|led|met|went|came|got|paid|sold|bought|told"
                           r"|said|found|grew|grown|known|shown|seen|chosen|spent|sent|kept)$")}
-# The kinds of place a where-question asks for, which a list of place names answers.
-_PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
-                         "regions place places area areas".split())
 # Words in most documents ("Indonesia": idf 1.8) say nothing about what is asked.
 _COMMON_IDF = 2.0
 
@@ -443,7 +441,8 @@ def _asked_words(question: str, entities: list[list[str]],
     kind = question_kind(question)
     for position, word in enumerate(spelled):
         if (word in names or word in _PADDING or word[0].isdigit()
-                or (word in _PLACE_KINDS and kind == "where") or word in KIND_WORDS.get(kind, ())
+                or (word.removesuffix("nya") in PLACE_KINDS and kind == "where")
+                or word in KIND_WORDS.get(kind, ())
                 or not content_tokens(word, "id") or not content_tokens(word, "en")):
             continue
         stems = [content_tokens(word, language)[0] for language in LANGUAGES]

@@ -62,7 +62,7 @@ _SENTENCE_END = re.compile(
     r"([.!?]+[\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9])"
 )
 
-_STEMMERS = {"id": Stemmer.Stemmer("indonesian"), "en": Stemmer.Stemmer("english")}
+_ENGLISH = Stemmer.Stemmer("english")
 _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
 # Questions drop both lists: they mix the languages, and an English "the" or "of" would
 # otherwise match English titles quoted inside Indonesian documents.
@@ -178,7 +178,37 @@ def detect_language(text: str, default: Language = "id") -> Language:
 
 @lru_cache(maxsize=200_000)
 def _stem(token: str, language: Language) -> str:
-    return _STEMMERS[language].stemWord(token)
+    if language == "en":
+        return _ENGLISH.stemWord(token)
+    stemmer = _INDONESIAN()
+    stem = stemmer.stem(token)
+    if stem == token and not stemmer.delegatedStemmer.dictionary.contains(token):
+        formal = _formal(token)  # a chat form the dictionary does not know
+        formal_stem = stemmer.stem(formal) if formal != token else token
+        if stemmer.delegatedStemmer.dictionary.contains(formal_stem):
+            return formal_stem
+    return stem
+
+
+def _formal(token: str) -> str:
+    """The standard form of a colloquial verb: "ngurusin" is "mengurusikan" (stemmed as
+    "urus"), "nyediain" "menyediakan", "resmiin" "resmikan"."""
+    if _CHAT_PREFIX.match(token):
+        token = "me" + token
+    return token[:-2] + "kan" if token.endswith("in") and len(token) > 5 else token
+
+
+_CHAT_PREFIX = re.compile(r"^n[gy][aiueo]")
+
+
+@lru_cache(maxsize=1)
+def _INDONESIAN():  # noqa: N802 - a constant, made on first use
+    """Sastrawi's dictionary stemmer (Nazief-Adriani): it knows the root a prefix hides,
+    where Snowball's rules cut letters off it ("menilai" -> "ila", "penilaian" -> "ilai",
+    "menerima" -> "erima"); so "penilaian" and "menilai" now meet at "nilai"."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
 
 
 def tokenize(text: str, language: Language, *, question: bool = False) -> list[str]:
@@ -246,11 +276,19 @@ _CUE_WORDS = frozenset(
 )
 
 
+# The kinds of place a where-question asks for, which a place's name or a list of them answers.
+PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
+                        "regions place places area areas".split())
+
+
 def content_tokens(question: str, language: Language) -> list[str]:
     """`tokenize` without the words that only name the kind of answer wanted."""
     # The words are stemmed as they are, not joined and split again: lower-casing can
     # change how a word splits ("İ" becomes "i" and a combining dot).
-    kept = [w for w in words(question) if w not in _CUE_WORDS]
+    spelled = words(question)
+    # "tempatnya di mana", "di kota mana": a where-question's kind of place is a cue too.
+    places = PLACE_KINDS if question_kind(question) == "where" else frozenset()
+    kept = [w for w in spelled if w not in _CUE_WORDS and w.removesuffix("nya") not in places]
     return _stems(kept, _QUESTION_STOPWORDS, language)
 
 
@@ -280,7 +318,8 @@ _MONTHS = (
 _DATE = re.compile(r"\b(19|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
-_PLACE = re.compile(r"\bJl\.|\bJalan\b|\bStreet\b|\bNo\. ?\d", re.IGNORECASE)
+# A street address; in lower case "jalan" is only a road ("simpang jalan": a crossroads).
+_PLACE = re.compile(r"\bJl\.|\bJalan [A-Z]|\b[A-Z]\w+ (?:Street|Road)\b|\bNo\. ?\d")
 
 _CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re.IGNORECASE)
 
