@@ -103,7 +103,7 @@ def words(text: str) -> list[str]:
     """
     text = _DOUBLED.sub(r"\1", _INNER_PARENS.sub(r"\1", strip_markers(text)))
     tokens = (_single(_join_short(_CLITIC.sub("", t.lower()))) for t in _TOKEN.findall(text))
-    return [CHAT_WORDS.get(t, t) for t in tokens]
+    return [word for t in tokens for word in CHAT_WORDS.get(t, t).split()]
 
 
 # How people write in a chat box: abbreviations and colloquial forms, read as the standard
@@ -130,7 +130,11 @@ CHAT_WORDS = {
     "bnyk": "banyak", "byk": "banyak", "org": "orang", "bln": "bulan", "blum": "belum",
     "blom": "belum", "lg": "lagi", "dlm": "dalam", "pd": "pada", "sblm": "sebelum",
     "stlh": "setelah", "ato": "atau", "atw": "atau", "bs": "bisa", "bsa": "bisa",
-    "abis": "habis",
+    "abis": "habis", "deket": "dekat", "kemana": "ke mana", "kmn": "ke mana",
+    "seberapa": "berapa", "dulunya": "dulu", "kab": "kabupaten", "kerjasama": "kerja sama",
+    "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang",
+    "pwt": "purwokerto", "jkt": "jakarta", "whats": "what is", "wheres": "where is",
+    "whos": "who is", "hows": "how is", "info": "informasi",
 }
 
 
