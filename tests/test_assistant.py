@@ -164,6 +164,13 @@ def test_a_year_or_season_the_documents_never_name_is_refused(assistant, questio
     assert assistant.ask(question).refused
 
 
+def test_only_an_amount_of_money_answers_a_price(assistant):
+    # The documents give Impala Space's kinds of membership, and no price for any.
+    assert assistant.ask("brp harga membership impala space per bulan").refused
+    answer = assistant.ask("brp biaya renovasi hetero solo")
+    assert answer.grounded and "Rp2,2 miliar" in answer.text.split(" [")[0]
+
+
 def test_a_when_question_the_passages_give_no_date_for_is_refused(assistant):
     # The AI Sandbox is named as a plan, with no date: "kapan" is not answered by what it is.
     assert assistant.ask("AI sandbox kemenekraf kapan diluncurin").refused

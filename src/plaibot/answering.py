@@ -24,6 +24,7 @@ from plaibot.text import (
     KIND_WORDS,
     LANGUAGES,
     PLACE_KINDS,
+    PRICE_WORDS,
     Language,
     QuestionKind,
     content_tokens,
@@ -167,9 +168,12 @@ class ExtractiveAnswerer:
         # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
         opening = [word for word, _ in asked_words]
         chosen = self._choose(sentences, kind, question, opening)
-        if kind in ("time", "duration", "when") and not any(c.fits for c in chosen):
+        asks_price = kind == "how_many" and bool(set(words(question)) & PRICE_WORDS)
+        if (kind in ("time", "duration", "when") or asks_price) and not any(
+                c.fits for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
-            # length of time "berapa lama?": not a count.
+            # length of time "berapa lama?": not a count; only a date "kapan?"; only an
+            # amount of money "brp biaya?".
             return refusal(language, confidence, list(hits))
         unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)
                         and _speaks_of_what_is_asked(c, question, entities)), None)

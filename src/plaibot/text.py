@@ -362,6 +362,12 @@ _ORDINAL = re.compile(r"\b(?:pertama|kedua|ketiga|keempat|kelima|keenam|ketujuh|
 _NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 
 
+# A price or cost is asked for: only an amount of money answers it, not a count.
+PRICE_WORDS = frozenset("harga biaya tarif ongkos bayar sewa price prices cost costs fee fees "
+                        "rent".split())
+_MONEY = re.compile(r"\bRp ?\d|\brupiah\b|\bUS\$|\$ ?\d|\b(?:IDR|USD) ?\d")
+
+
 def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozenset()) -> float:
     """How well a sentence holds the kind of thing asked for: 0, partly, or 1.
 
@@ -375,6 +381,8 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     if kind == "how_many" and ("keberapa" in asked or {"ke", "berapa"} <= asked):
         # "lokasi ke berapa" asks for a place in an order: "ketiga", not "tiga lokasi".
         return 1.0 if _ORDINAL.search(sentence) else 0.5 * bool(_NUMBER.search(sentence))
+    if kind == "how_many" and asked & PRICE_WORDS:
+        return float(bool(_MONEY.search(sentence)))  # "brp biaya": an amount of money
     if kind == "how_many" and _new(_COUNT, _NOT_COUNTS.sub(" ", sentence), asked):
         return 1.0
     pattern = _KIND_PATTERNS.get(kind)
