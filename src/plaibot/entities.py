@@ -45,6 +45,7 @@ class EntityIndex:
             about = metadata.get("about") or ""
             if about and metadata.get("summary"):
                 self.summaries.setdefault(about, []).append(chunk)
+        self._borrow_summaries()
         self._joined = {"".join(k): v for k, v in self.names.items()}
         self._alias_words: dict[str, set[str]] = {}  # entity name -> words of all its aliases
         for alias, name in self.names.items():
@@ -52,6 +53,23 @@ class EntityIndex:
         self._by_initial: dict[str, list[tuple[str, str]]] = {}  # for the fuzzy match
         for alias, entity in self._joined.items():
             self._by_initial.setdefault(alias[:1], []).append((alias, entity))
+
+    def _borrow_summaries(self) -> None:
+        """An entity with no document of its own has the summary whose first sentence
+        names it: "Impala Network ... manages Impala Space, a coworking space ..." says
+        what Impala Space is. A name met further on (the minister, in the ministry's
+        summary) is not what that summary is about."""
+        from plaibot.splitting import chunk_sentences
+
+        openings = [(tuple(words(sentences[0][0])), about)
+                    for about, chunks in self.summaries.items() for chunk in chunks
+                    if (sentences := chunk_sentences(chunk))]
+        for alias, name in self.names.items():
+            # A one-word alias may be part of another name ("Gatot" of "Jl. Gatot Subroto").
+            if name not in self.summaries and (len(alias) > 1 or alias == tuple(words(name))):
+                about = next((a for said, a in openings if _holds(said, alias)), None)
+                if about:
+                    self.summaries[name] = self.summaries[about]
 
     def rewrite(self, question: str, known: Callable[[str], bool] = lambda w: True
                 ) -> tuple[str, list[str]]:
@@ -144,3 +162,9 @@ def _parse(value: object) -> list[list[str]]:
     except json.JSONDecodeError:
         return []
     return [e for e in entities if isinstance(e, list) and e and all(isinstance(n, str) for n in e)]
+
+
+def _holds(said: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether the word sequence `said` holds `phrase` as consecutive words."""
+    n = len(phrase)
+    return any(said[i:i + n] == phrase for i in range(len(said) - n + 1))

@@ -1,0 +1,29 @@
+"""`EntityIndex`: entities found by any of their names, and the summaries that say what they are."""
+
+import json
+
+from langchain_core.documents import Document
+
+from plaibot.entities import EntityIndex
+
+ENTITIES = json.dumps([["Impala Network", "Impala"], ["Impala Space", "ImpalaSpace"],
+                       ["Gatot Hendraputra", "Gatot"], ["Content to The Next Level"]])
+
+
+def chunk(text: str, summary: bool, about: str = "Impala Network") -> Document:
+    return Document(text, id=text[:20], metadata={
+        "entities": ENTITIES, "about": about, "summary": summary, "language": "en"})
+
+
+def test_an_entity_without_a_document_borrows_the_summary_whose_first_sentence_names_it():
+    summary = chunk("Impala Network is a Semarang group that runs Impala Space, a coworking "
+                    "space. Gatot Hendraputra was one of its founders.", summary=True)
+    banyumas = chunk("Hetero Space Banyumas is at Jl. Gatot Subroto No. 75.", summary=True,
+                     about="Hetero Space Banyumas")
+    index = EntityIndex([summary, banyumas, chunk("Content to The Next Level is ...", False)])
+    assert index.summaries["Impala Space"] == [summary]
+    assert "Gatot Hendraputra" not in index.summaries  # named after the first sentence only,
+    # and "Gatot" of "Jl. Gatot Subroto" is another name
+    assert "Content to The Next Level" not in index.summaries  # named in no summary at all
+    assert index.bare_name("impala space?") == "Impala Space"
+    assert index.bare_name("content to the next level?") is None
