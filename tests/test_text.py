@@ -23,6 +23,18 @@ def test_indonesian_stemming_matches_affixed_forms():
     assert "kapan" not in tokenize("Kapan dibuka?", "id")
 
 
+def test_indonesian_stems_come_from_a_dictionary_of_roots():
+    assert tokenize("penilaian dinilai menilai", "id") == ["nilai"] * 3
+    assert tokenize("menerima", "id") == tokenize("diterima", "id") == ["terima"]
+    assert tokenize("resmiin ngurusin", "id") == ["resmi", "urus"]  # chat verbs
+
+
+def test_words_in_other_scripts_and_accents_are_kept_whole():
+    # Sastrawi keeps only a-z: these came out empty or cut, and an empty token crashed
+    # the answerer (an IndexError on a question over an IDK-MRC passage).
+    assert tokenize("мир café naïve", "id") == ["мир", "café", "naïve"]
+
+
 def test_english_stemming_and_stopwords():
     assert tokenize("opened the openings", "en") == ["open", "open"]
 

@@ -184,6 +184,8 @@ def detect_language(text: str, default: Language = "id") -> Language:
 def _stem(token: str, language: Language) -> str:
     if language == "en":
         return _ENGLISH.stemWord(token)
+    if not _PLAIN.fullmatch(token):
+        return token  # Sastrawi drops what is not a-z: "café" would be "caf", "мир" ""
     stemmer = _INDONESIAN()
     stem = stemmer.stem(token)
     if stem == token and not stemmer.delegatedStemmer.dictionary.contains(token):
@@ -191,7 +193,7 @@ def _stem(token: str, language: Language) -> str:
         formal_stem = stemmer.stem(formal) if formal != token else token
         if stemmer.delegatedStemmer.dictionary.contains(formal_stem):
             return formal_stem
-    return stem
+    return stem or token
 
 
 def _formal(token: str) -> str:
@@ -203,6 +205,7 @@ def _formal(token: str) -> str:
 
 
 _CHAT_PREFIX = re.compile(r"^n[gy][aiueo]")
+_PLAIN = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
 @lru_cache(maxsize=1)
