@@ -71,6 +71,13 @@ def test_a_word_doubled_is_the_word_however_it_is_written():
                                                             "e-commerce"]
 
 
+def test_a_year_of_any_century_a_century_or_an_era_dates_a_when_answer():
+    for sentence in ("Hydatius lahir sekitar tahun 400.", "Malaka jatuh pada 1511.",
+                     "Candi itu dibangun pada abad ke-9.", "It began in the Edo era."):
+        assert fits_kind(sentence, "when") > 0, sentence
+    assert fits_kind("Program itu berjalan di enam kota.", "when") == 0
+
+
 def test_a_time_of_day_answers_what_time_and_a_date_does_not():
     assert fits_kind("Buka Senin sampai Jumat, pukul 09.00–18.00.", "time") == 1.0
     assert fits_kind("Open Monday to Friday, 09:00–18:00.", "time") == 1.0

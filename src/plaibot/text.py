@@ -322,7 +322,11 @@ _MONTHS = (
     "january february march may june july august october december jan feb mar apr jun jul "
     "aug sep sept oct nov dec"
 ).split()
-_DATE = re.compile(r"\b(19|20)\d\d\b|\b(" + "|".join(_MONTHS) + r")\b", re.IGNORECASE)
+# A year (of any century: IDK-MRC's "kapan" questions go back to 1511), a month, a century
+# or an era: what a when-question may be answered with.
+_DATE = re.compile(r"\b1\d\d\d\b|\b20\d\d\b|\b(?:tahun|year) \d{1,4}\b"
+                   r"|\b(" + "|".join(_MONTHS) + r"|abad|century|centuries|masehi|dekade"
+                   r"|decade|era|zaman|masa)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 # A street address; in lower case "jalan" is only a road ("simpang jalan": a crossroads).
