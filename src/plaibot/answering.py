@@ -168,6 +168,9 @@ class ExtractiveAnswerer:
         # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
         opening = [word for word, _ in asked_words]
         chosen = self._choose(sentences, kind, question, opening)
+        if _language_of(chosen[0].chunk.document) == language:
+            # An answer opened in the asker's language goes on in it.
+            chosen = [c for c in chosen if _language_of(c.chunk.document) == language]
         asks_price = kind == "how_many" and bool(set(words(question)) & PRICE_WORDS)
         if (kind in ("time", "duration", "when") or asks_price) and not any(
                 c.fits for c in chosen):
