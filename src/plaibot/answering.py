@@ -218,7 +218,7 @@ class ExtractiveAnswerer:
         best_fused = max((h.score for h in hits), default=1.0) or 1.0
         for hit in hits:
             language = _language_of(hit.document)
-            terms = self._weights(content_tokens(question, language))
+            terms = self._weights(content_tokens(question, language, kind))
             context_terms = {
                 term: 0.5 * weight
                 for term, weight in self._weights(tokenize(context, language, question=True)).items()
@@ -449,11 +449,11 @@ def _asked_words(question: str, entities: list[list[str]],
     for position, word in enumerate(spelled):
         if (word in names or word in _PADDING or word[0].isdigit()
                 or (word.removesuffix("nya") in PLACE_KINDS and kind == "where")
-                or word in KIND_WORDS.get(kind, ())
-                or not content_tokens(word, "id") or not content_tokens(word, "en")):
+                or word in KIND_WORDS.get(kind, ())):
             continue
-        stems = [content_tokens(word, language)[0] for language in LANGUAGES]
-        if min(term_weight(stem) for stem in stems) >= _COMMON_IDF:
+        # One word alone is of no kind: it is stemmed, not read as a question.
+        stemmed = [content_tokens(word, language, "other") for language in LANGUAGES]
+        if all(stemmed) and min(term_weight(stems[0]) for stems in stemmed) >= _COMMON_IDF:
             asked.append((word, bool(verb.match(word)) or _after_who(spelled, position)))
     return asked
 
@@ -482,7 +482,8 @@ def _passages_name(asked: Sequence[str], entities: list[list[str]],
 
 def _names(said: _Tokens, asked: Sequence[str], language: Language) -> int:
     """How many of the `asked` words `said` holds (or a near form of: "target"/"menargetkan")."""
-    return sum(any(t in said.words or said.near(t) for t in content_tokens(word, language))
+    return sum(any(t in said.words or said.near(t)
+                   for t in content_tokens(word, language, "other"))
                for word in asked)
 
 

@@ -19,6 +19,7 @@ from difflib import SequenceMatcher
 
 from langchain_core.documents import Document
 
+from plaibot.splitting import chunk_sentences
 from plaibot.text import content_tokens, words
 
 _LONGEST_ALIAS = 6  # words
@@ -59,8 +60,6 @@ class EntityIndex:
         names it: "Impala Network ... manages Impala Space, a coworking space ..." says
         what Impala Space is. A name met further on (the minister, in the ministry's
         summary) is not what that summary is about."""
-        from plaibot.splitting import chunk_sentences
-
         openings = [(tuple(words(sentences[0][0])), about)
                     for about, chunks in self.summaries.items() for chunk in chunks
                     if (sentences := chunk_sentences(chunk))]

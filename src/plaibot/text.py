@@ -288,13 +288,16 @@ PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town t
                         "regions place places area areas".split())
 
 
-def content_tokens(question: str, language: Language) -> list[str]:
-    """`tokenize` without the words that only name the kind of answer wanted."""
+def content_tokens(question: str, language: Language,
+                   kind: QuestionKind | None = None) -> list[str]:
+    """`tokenize` without the words that only name the kind of answer wanted; `kind` is
+    the question's `question_kind`, when the caller has it already."""
     # The words are stemmed as they are, not joined and split again: lower-casing can
     # change how a word splits ("İ" becomes "i" and a combining dot).
     spelled = words(question)
     # "tempatnya di mana", "di kota mana": a where-question's kind of place is a cue too.
-    places = PLACE_KINDS if question_kind(question) == "where" else frozenset()
+    where = (kind or question_kind(question)) == "where"
+    places = PLACE_KINDS if where else frozenset()
     kept = [w for w in spelled if w not in _CUE_WORDS and w.removesuffix("nya") not in places]
     return _stems(kept, _QUESTION_STOPWORDS, language)
 
