@@ -164,6 +164,12 @@ def test_a_year_or_season_the_documents_never_name_is_refused(assistant, questio
     assert assistant.ask(question).refused
 
 
+def test_a_refusal_quotes_what_the_documents_do_not_know_in_the_askers_language(assistant):
+    answer = assistant.ask("plaiground itu ngapain aja, ada event nya ga")
+    assert answer.refused and answer.language == "id"
+    assert "no information" not in answer.text  # the English gap sentence was quoted
+
+
 def test_only_an_amount_of_money_answers_a_price(assistant):
     # The documents give Impala Space's kinds of membership, and no price for any.
     assert assistant.ask("brp harga membership impala space per bulan").refused

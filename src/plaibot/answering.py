@@ -178,10 +178,17 @@ class ExtractiveAnswerer:
             # length of time "berapa lama?": not a count; only a date "kapan?"; only an
             # amount of money "brp biaya?".
             return refusal(language, confidence, list(hits))
-        unknown = next((c for c in [strongest, *chosen] if _UNKNOWN.search(c.text)
-                        and _speaks_of_what_is_asked(c, question, entities)), None)
+        says_unknown = lambda c: (_UNKNOWN.search(c.text)  # noqa: E731
+                                  and _speaks_of_what_is_asked(c, question, entities))
+        unknown = next(filter(says_unknown, [strongest, *chosen]), None)
         if unknown and unknown.coverage >= max(c.coverage for c in chosen):
-            # The documents say they do not know: a refusal, with their own words as reason.
+            # The documents say they do not know: a refusal, with their own words as reason,
+            # quoted in the asker's language (or not at all).
+            if _language_of(unknown.chunk.document) != language:
+                unknown = next((s for s in sentences if says_unknown(s)
+                                and _language_of(s.chunk.document) == language), None)
+                if unknown is None:
+                    return refusal(language, confidence, list(hits))
             text, sources = _cite([unknown])
             return Answer(f"{t('refusal', language)}\n\n{text}", sources, language, False,
                           confidence, list(hits))
