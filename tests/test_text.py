@@ -78,6 +78,14 @@ def test_a_year_of_any_century_a_century_or_an_era_dates_a_when_answer():
     assert fits_kind("Program itu berjalan di enam kota.", "when") == 0
 
 
+def test_a_day_of_the_week_answers_which_day_and_a_bare_date_only_partly():
+    asked = frozenset(words("penyerahan award OPSI hetero itu hari apa"))
+    assert fits_kind("Diterima pada Senin, 15 Desember 2025.", "when", asked) == 1.0
+    assert fits_kind("Diterima pada 15 Desember 2025.", "when", asked) == 0.5
+    assert fits_kind("Kegiatan itu berlangsung setiap minggu.", "when", asked) == 0.0
+    assert fits_kind("Diterima pada 15 Desember 2025.", "when") == 1.0  # "kapan" asks a date
+
+
 def test_a_time_of_day_answers_what_time_and_a_date_does_not():
     assert fits_kind("Buka Senin sampai Jumat, pukul 09.00–18.00.", "time") == 1.0
     assert fits_kind("Open Monday to Friday, 09:00–18:00.", "time") == 1.0

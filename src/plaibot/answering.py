@@ -511,11 +511,53 @@ def _parse_sentence(text: str, language: Language) -> _Tokens:
 
 
 def _numbers_found(question: str, passages: Sequence[ScoredChunk]) -> bool:
-    """Whether every number the question names (a year, a season) is in a passage."""
-    numbers = {w for w in words(question) if w[0].isdigit()}
+    """Whether every number the question names (a year, a season) is in a passage, with
+    its label when it has one: "season 2" is not found in "Season 3 ... 2 Februari"."""
+    numbers = set(_labelled_numbers(words(question)))
     for passage in passages:
-        numbers -= _word_set(passage.document.page_content)
+        numbers -= _numbers_in(passage.document.page_content)
     return not numbers
+
+
+# Words that label a number in a series; each maps to the label written in the documents.
+_SERIES_LABELS = {"season": "season", "musim": "season", "vol": "vol", "volume": "vol", "volumes": "vol",
+                  "edisi": "edition", "edition": "edition", "batch": "batch",
+                  "angkatan": "batch", "gelombang": "batch"}
+
+
+def _labelled_numbers(spelled: Sequence[str]) -> list[str]:
+    """The numbers among `spelled`, each prefixed by its series label ("season 2") when a
+    label (or "ke" after one: "volume ke 2") stands before it."""
+    numbers = []
+    for position, word in enumerate(spelled):
+        if not word[0].isdigit():
+            continue
+        before = [w for w in spelled[max(0, position - 2):position] if w != "ke"][-1:]
+        label = _SERIES_LABELS.get(before[0]) if before else None
+        numbers.append(f"{label} {word}" if label else word)
+        if label and (last := _range_end(spelled, position)):
+            # "volume 1 sampai 3", "Vol. 1–3": each volume of the range.
+            numbers += [f"{label} {n}" for n in range(int(word) + 1, last + 1)]
+    return numbers
+
+
+def _range_end(spelled: Sequence[str], position: int) -> int | None:
+    """The last number of a short range starting at `position` ("1 sampai 3", "1–3")."""
+    after = [w for w in spelled[position + 1:position + 3] if w not in _RANGE_WORDS][:1]
+    if after and after[0].isdigit() and spelled[position].isdigit():
+        if 0 < int(after[0]) - int(spelled[position]) <= 10:
+            return int(after[0])
+    return None
+
+
+_RANGE_WORDS = frozenset("sampai hingga to until through s d".split())
+
+
+@lru_cache(maxsize=20_000)
+def _numbers_in(text: str) -> frozenset[str]:
+    """A passage's numbers, bare and with their series labels."""
+    spelled = words(text)
+    return frozenset(spelled) | frozenset(_labelled_numbers(spelled))
 
 
 @lru_cache(maxsize=20_000)

@@ -349,6 +349,9 @@ _KIND_PATTERNS = {"time": _CLOCK, "duration": _DURATION, "when": _DATE, "how_man
                   "who": _NAME, "where": _PLACE}
 
 
+# Capitalised only: "minggu" is also a week.
+_WEEKDAY = re.compile(r"\b(Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Ahad|Monday|Tuesday"
+                      r"|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _FULL_DATE = re.compile(
     r"\b\d{1,2}(?:[–-]\d{1,2})? (" + "|".join(_MONTHS) + r")\b"
     r"|\b(akhir|awal|pertengahan|end of|beginning of|start of|middle of|mid-)\s?(tahun )?(19|20)\d\d",
@@ -386,6 +389,9 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     itself holds (`asked`, its words) answers nothing: "Hetero Space Banyumas" does not answer
     "who designed Hetero Space Banyumas?", nor the "3" of "Season 3" "how many ... Season 3?".
     """
+    if kind == "when" and ({"hari", "apa"} <= asked or {"what", "day"} <= asked):
+        # "hari apa?" asks for the day of the week: "Sabtu", not only "8 November 2025".
+        return 1.0 if _WEEKDAY.search(sentence) else 0.5 * bool(_FULL_DATE.search(sentence))
     if kind == "when" and _FULL_DATE.search(sentence):
         return 1.0
     if kind == "how_many" and ("keberapa" in asked or {"ke", "berapa"} <= asked):
