@@ -4,6 +4,7 @@ import pytest
 from langchain_core.retrievers import BaseRetriever
 
 from plaibot import QuestionError
+from plaibot.golden import first_sentence
 
 
 def test_indonesian_question_gets_cited_indonesian_answer(assistant):
@@ -169,6 +170,13 @@ def test_a_number_of_a_series_is_found_inside_a_range_of_it(assistant):
     # The documents say "Hetero Fest volume 1 sampai 3" opened the three sites.
     answer = assistant.ask("hetero fest volume ke 2 dmn")
     assert answer.grounded and "volume 1 sampai 3" in answer.text
+
+
+def test_the_sentence_holding_the_year_asked_about_opens_the_answer(assistant):
+    # Khaleed Hadi Pranowo's title was "Master of Coins" in 2020, "Direktur Hetero
+    # Incubator" in December 2021; the sentence naming "jabatan" is the 2020 one.
+    answer = assistant.ask("jabatan khaleed di hetero thn 2021 apa")
+    assert "Direktur Hetero Incubator" in first_sentence(answer.text)
 
 
 def test_a_refusal_quotes_what_the_documents_do_not_know_in_the_askers_language(assistant):

@@ -86,6 +86,17 @@ def test_a_day_of_the_week_answers_which_day_and_a_bare_date_only_partly():
     assert fits_kind("Diterima pada 15 Desember 2025.", "when") == 1.0  # "kapan" asks a date
 
 
+def test_a_year_the_question_gives_is_not_what_it_asks():
+    assert question_kind("khaleed thn 2021 jabatannya apa") == "other"
+    assert question_kind("tahun berapa impala space dibuka") == "when"
+
+
+def test_a_street_number_is_no_figure():
+    assert fits_kind("Hetero Space Banyumas is located at Jl. Gatot Subroto No. 75.",
+                     "how_many") == 0.0
+    assert fits_kind("Hetero Space operates at 3 sites.", "how_many") > 0
+
+
 def test_a_time_of_day_answers_what_time_and_a_date_does_not():
     assert fits_kind("Buka Senin sampai Jumat, pukul 09.00–18.00.", "time") == 1.0
     assert fits_kind("Open Monday to Friday, 09:00–18:00.", "time") == 1.0

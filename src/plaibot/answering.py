@@ -290,7 +290,7 @@ class ExtractiveAnswerer:
                 continue  # what the documents do not know answers only a question about that
             if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
-        return _fact_first(_with_disagreements(chosen, ranked, question), kind, asked)
+        return _fact_first(_with_disagreements(chosen, ranked, question), kind, asked, question)
 
 
 @dataclass(frozen=True)
@@ -605,15 +605,19 @@ def _in_language(ranked: list[_Sentence], language: Language) -> list[_Sentence]
 
 
 def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
-                asked: Sequence[str] = ()) -> list[_Sentence]:
+                asked: Sequence[str] = (), question: str = "") -> list[_Sentence]:
     """The sentence holding what was asked for (a date for "when", a figure for "how
     many", a word the question asks about for the others) opens the answer: of several,
     the one naming most of what is asked
     ("target" and "kota" in "targetnya brp kota", not just "kota"); a sentence that only
     announces that sources disagree follows the first claim instead of opening."""
+    numbers = {w for w in words(question) if w[0].isdigit()}
+
     def holds(s: _Sentence) -> tuple[int, bool, float]:
+        # A number the question names ("thn 2021") counts as a word it asks about.
         language = _language_of(s.chunk.document)
-        return _names(_parse_sentence(s.text, language), asked, language), s.fits > 0, s.fits
+        named = _names(_parse_sentence(s.text, language), asked, language)
+        return named + len(numbers & _word_set(s.text)), s.fits > 0, s.fits
 
     # A question of no kind ("tema hetero fest vol 4 apa") is opened by the sentence that
     # names most of what it asks ("tema").

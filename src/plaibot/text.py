@@ -312,9 +312,11 @@ def question_kind(question: str) -> QuestionKind:
         return "time"
     if ("lama" in tokens and tokens & _KIND_WORDS["how_many"]) or {"how", "long"} <= tokens:
         return "duration"  # "berapa lama", "how long": a figure with its unit of time
-    for cues in (_KIND_WORDS, _KIND_NOUNS):
+    # A kind noun before a number gives it, not asks it: "thn 2021 jabatannya apa".
+    nouns = {w for w, after in zip(spelled, [*spelled[1:], ""]) if not after[:1].isdigit()}
+    for cues, found in ((_KIND_WORDS, tokens), (_KIND_NOUNS, nouns)):
         for kind, cue in cues.items():
-            if tokens & cue and not (kind == "how_many" and "how" in tokens
+            if found & cue and not (kind == "how_many" and "how" in tokens
                                      and not {"many", "much"} & tokens):
                 return kind
     return "other"
@@ -402,6 +404,8 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     if kind == "how_many" and _new(_COUNT, _NOT_COUNTS.sub(" ", sentence), asked):
         return 1.0
     pattern = _KIND_PATTERNS.get(kind)
+    if kind == "how_many":
+        sentence = _NOT_COUNTS.sub(" ", sentence)  # "No. 75" of a street is no figure
     if not (pattern and _new(pattern, sentence, asked)):
         return 0.0
     return 0.5 if kind in ("when", "how_many") else 1.0
