@@ -27,3 +27,13 @@ def test_an_entity_without_a_document_borrows_the_summary_whose_first_sentence_n
     assert "Content to The Next Level" not in index.summaries  # named in no summary at all
     assert index.bare_name("impala space?") == "Impala Space"
     assert index.bare_name("content to the next level?") is None
+
+
+def test_a_summary_naming_someone_in_passing_is_not_about_them():
+    policy = chunk("The AI policy of the ministry rests on Gatot Hendraputra's view that AI "
+                   "must assist creators.", summary=True, about="AI policy")
+    index = EntityIndex([policy])
+    assert "Gatot Hendraputra" not in index.summaries
+    opening = chunk("Gatot Hendraputra, a founder of Impala Space, studied in Semarang.",
+                    summary=True, about="Founders")
+    assert EntityIndex([opening]).summaries["Gatot Hendraputra"] == [opening]

@@ -14,6 +14,7 @@ aliases in both languages (Kemenekraf, Kementerian Ekraf, Ministry of Creative E
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 
@@ -60,13 +61,13 @@ class EntityIndex:
         names it: "Impala Network ... manages Impala Space, a coworking space ..." says
         what Impala Space is. A name met further on (the minister, in the ministry's
         summary) is not what that summary is about."""
-        openings = [(tuple(words(sentences[0][0])), about)
+        openings = [(sentences[0][0], about)
                     for about, chunks in self.summaries.items() for chunk in chunks
                     if (sentences := chunk_sentences(chunk))]
         for alias, name in self.names.items():
             # A one-word alias may be part of another name ("Gatot" of "Jl. Gatot Subroto").
             if name not in self.summaries and (len(alias) > 1 or alias == tuple(words(name))):
-                about = next((a for said, a in openings if _holds(said, alias)), None)
+                about = next((a for said, a in openings if _introduces(said, alias)), None)
                 if about:
                     self.summaries[name] = self.summaries[about]
 
@@ -163,7 +164,12 @@ def _parse(value: object) -> list[list[str]]:
     return [e for e in entities if isinstance(e, list) and e and all(isinstance(n, str) for n in e)]
 
 
-def _holds(said: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    """Whether the word sequence `said` holds `phrase` as consecutive words."""
-    n = len(phrase)
-    return any(said[i:i + n] == phrase for i in range(len(said) - n + 1))
+def _introduces(sentence: str, alias: tuple[str, ...]) -> bool:
+    """Whether `sentence` is about the name `alias`: it opens with it, or says what it is
+    right after it ("... manages Impala Space, a coworking space ..."). "Kemenekraf's AI
+    policy rests on Minister Teuku Riefky Harsya's view that ..." is not about him."""
+    said = tuple(words(sentence))
+    if said[:len(alias)] == alias:
+        return True
+    described = re.split(r"\s*[,(]", sentence)[:-1]  # each part that a comma or "(" ends
+    return any(tuple(words(part))[-len(alias):] == alias for part in described)
