@@ -91,6 +91,13 @@ def test_a_year_the_question_gives_is_not_what_it_asks():
     assert question_kind("tahun berapa impala space dibuka") == "when"
 
 
+def test_which_street_asks_where():
+    assert question_kind("hetero space smg di jalan apa") == "where"
+    assert question_kind("what street is impala space on") == "where"
+    assert "jalan" not in content_tokens("hetero space smg di jalan apa", "id")
+    # ("menjalankan" stems to "jalan": the street question matched "runs 100 programs")
+
+
 def test_a_street_number_is_no_figure():
     assert fits_kind("Hetero Space Banyumas is located at Jl. Gatot Subroto No. 75.",
                      "how_many") == 0.0

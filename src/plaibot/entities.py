@@ -113,7 +113,7 @@ class EntityIndex:
     def subject(self, subject: str, named: Iterable[str]) -> str | None:
         """The entity with a summary that an overview question's `subject` is, if any:
         one of the `named` entities whose names hold every content word of the subject."""
-        wanted = set(content_tokens(subject, "id"))
+        wanted = set(content_tokens(subject, "id", "other"))  # "street address" is asked too
         for name in named:
             if name in self.summaries and wanted and wanted <= self.vocabulary.get(name, set()):
                 return name

@@ -285,7 +285,8 @@ _CUE_WORDS = frozenset(
 
 # The kinds of place a where-question asks for, which a place's name or a list of them answers.
 PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
-                        "regions place places area areas".split())
+                        "regions place places area areas jalan street road".split())
+_STREET_QUESTION = re.compile(r"\b(jalan|jl|street|road) (apa|mana)\b|\b(what|which) (street|road)\b")
 
 
 def content_tokens(question: str, language: Language,
@@ -308,6 +309,8 @@ def question_kind(question: str) -> QuestionKind:
     tokens = set(spelled)
     if _DATE_QUESTION.search(" ".join(spelled)) and not tokens & _TIME_WORDS:
         return "when"
+    if _STREET_QUESTION.search(" ".join(spelled)):
+        return "where"  # "di jalan apa": an address
     if tokens & _TIME_WORDS or {"what", "time"} <= tokens:
         return "time"
     if ("lama" in tokens and tokens & _KIND_WORDS["how_many"]) or {"how", "long"} <= tokens:
