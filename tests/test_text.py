@@ -1,6 +1,7 @@
 import pytest
 
 from plaibot.text import (
+    content_tokens,
     detect_language,
     fits_kind,
     overview_subject,
