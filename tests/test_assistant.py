@@ -179,6 +179,14 @@ def test_the_sentence_holding_the_year_asked_about_opens_the_answer(assistant):
     assert "Direktur Hetero Incubator" in first_sentence(answer.text)
 
 
+def test_a_count_of_what_is_asked_opens_a_how_many_answer(assistant):
+    # "Local communities designed about 80% of the sessions" names communities too, and the
+    # "4" of "Vol. 4" made the count sentence look like its repeat.
+    answer = assistant.ask("how many communities were involved",
+                           ["when was hetero fest vol 4"])
+    assert "Ten local communities" in first_sentence(answer.text)
+
+
 def test_a_refusal_quotes_what_the_documents_do_not_know_in_the_askers_language(assistant):
     answer = assistant.ask("plaiground itu ngapain aja, ada event nya ga")
     assert answer.refused and answer.language == "id"

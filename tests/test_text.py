@@ -2,6 +2,7 @@ import pytest
 
 from plaibot.text import (
     content_tokens,
+    counted,
     detect_language,
     fits_kind,
     overview_subject,
@@ -97,6 +98,12 @@ def test_which_street_asks_where():
     assert question_kind("what street is impala space on") == "where"
     assert "jalan" not in content_tokens("hetero space smg di jalan apa", "id")
     # ("menjalankan" stems to "jalan": the street question matched "runs 100 programs")
+
+
+def test_what_a_sentence_counts_is_the_word_or_two_after_a_number():
+    assert "communiti" in counted("Ten local communities took part in Vol. 4.", "en")
+    assert {"komunitas", "daftar"} <= counted("Sepuluh komunitas lokal, 2.000 pendaftar.", "id")
+    assert not counted("Digelar pada 12 Mei 2023 di Jl. Gatot Subroto No. 75.", "id")
 
 
 def test_a_street_number_is_no_figure():

@@ -28,6 +28,7 @@ from plaibot.text import (
     Language,
     QuestionKind,
     content_tokens,
+    counted,
     detect_language,
     fits_kind,
     overview_subject,
@@ -355,7 +356,8 @@ def _repeats(sentence: str, earlier: str) -> bool:
     """
     new, old = set(words(sentence)), set(words(earlier))
     overlap = len(new & old) / max(len(new | old), 1)
-    figures = {w for w in new if w[0].isdigit()}
+    # The "4" of "Vol. 4" names what both speak of; it is no figure of a claim.
+    figures = {n for n in _labelled_numbers(words(sentence)) if " " not in n}
     if figures:
         # The same figures in other words is a restatement; sharing only a number and a
         # year ("28 provinces ... end of 2025" beside "28 provinces ... 8 November 2025")
@@ -505,6 +507,10 @@ def _names_every(said: frozenset[str], entities: list[list[str]]) -> bool:
     return all(any(_word_set(alias) <= said for alias in entity) for entity in entities)
 
 
+def _stems_of(asked: Sequence[str], language: Language) -> frozenset[str]:
+    return frozenset(t for word in asked for t in content_tokens(word, language, "other"))
+
+
 @lru_cache(maxsize=20_000)
 def _parse_sentence(text: str, language: Language) -> _Tokens:
     return _Tokens.of(tokenize(text, language))
@@ -617,6 +623,8 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
         # A number the question names ("thn 2021") counts as a word it asks about.
         language = _language_of(s.chunk.document)
         named = _names(_parse_sentence(s.text, language), asked, language)
+        if kind == "how_many" and counted(s.text, language) & _stems_of(asked, language):
+            named += 1  # "Ten local communities" counts what "how many communities" asks
         return named + len(numbers & _word_set(s.text)), s.fits > 0, s.fits
 
     # A question of no kind ("tema hetero fest vol 4 apa") is opened by the sentence that

@@ -345,6 +345,17 @@ _CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re
 _NUMBER_WORDS = (r"satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|puluhan"
                  r"|ratusan|ribuan|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
                  r"|twelve|dozens|hundreds|thousands")
+_COUNTED = re.compile(r"\b(?:" + _NUMBER_WORDS + r"|(?!(?:19|20)\d\d\b)\d[\d.,]*)\s+((?:[\w-]+\s+){0,1}[\w-]+)",
+                      re.IGNORECASE)
+
+
+def counted(sentence: str, language: Language) -> frozenset[str]:
+    """The stems of what a sentence counts: the word or two after each number ("Ten
+    local communities", "tiga lokasi", "2.000 pendaftar")."""
+    return frozenset(t for match in _COUNTED.finditer(_NOT_COUNTS.sub(" ", sentence))
+                     for t in tokenize(match.group(1), language))
+
+
 _DURATION = re.compile(
     r"(?:\b(?:" + _NUMBER_WORDS + r"|\d+(?:[.,]\d+)?)[\s-]*|\bse)"
     r"(?:hari|minggu|pekan|bulan|tahun|jam|menit|days?|weeks?|months?|years?|hours?|minutes?)\b",
