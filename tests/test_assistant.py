@@ -187,6 +187,13 @@ def test_a_count_of_what_is_asked_opens_a_how_many_answer(assistant):
     assert "Ten local communities" in first_sentence(answer.text)
 
 
+def test_a_mixed_question_credits_a_sentence_with_what_its_translation_covers(assistant):
+    # "online atau offline" is only in the English sentence; its Indonesian twin says
+    # "daring, luring, maupun hibrida" and is the one to quote.
+    answer = assistant.ask("acara hetero semarang 2020 online atau offline")
+    assert "daring" in first_sentence(answer.text)
+
+
 def test_a_refusal_quotes_what_the_documents_do_not_know_in_the_askers_language(assistant):
     answer = assistant.ask("plaiground itu ngapain aja, ada event nya ga")
     assert answer.refused and answer.language == "id"

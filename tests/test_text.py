@@ -104,6 +104,7 @@ def test_what_a_sentence_counts_is_the_word_or_two_after_a_number():
     assert "communiti" in counted("Ten local communities took part in Vol. 4.", "en")
     assert {"komunitas", "daftar"} <= counted("Sepuluh komunitas lokal, 2.000 pendaftar.", "id")
     assert not counted("Digelar pada 12 Mei 2023 di Jl. Gatot Subroto No. 75.", "id")
+    assert not counted("Brebes adalah salah satu kabupaten di Jawa Tengah.", "id")
 
 
 def test_a_street_number_is_no_figure():

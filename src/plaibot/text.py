@@ -349,10 +349,14 @@ _COUNTED = re.compile(r"\b(?:" + _NUMBER_WORDS + r"|(?!(?:19|20)\d\d\b)\d[\d.,]*
                       re.IGNORECASE)
 
 
+_ONE_OF = re.compile(r"\b(?:salah satu|one of)\b", re.IGNORECASE)  # names one, counts none
+
+
 def counted(sentence: str, language: Language) -> frozenset[str]:
     """The stems of what a sentence counts: the word or two after each number ("Ten
     local communities", "tiga lokasi", "2.000 pendaftar")."""
-    return frozenset(t for match in _COUNTED.finditer(_NOT_COUNTS.sub(" ", sentence))
+    sentence = _ONE_OF.sub(" ", _NOT_COUNTS.sub(" ", sentence))
+    return frozenset(t for match in _COUNTED.finditer(sentence)
                      for t in tokenize(match.group(1), language))
 
 
