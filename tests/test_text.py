@@ -88,6 +88,11 @@ def test_a_day_of_the_week_answers_which_day_and_a_bare_date_only_partly():
     assert fits_kind("Diterima pada 15 Desember 2025.", "when") == 1.0  # "kapan" asks a date
 
 
+def test_when_it_comes_to_asks_no_date():
+    assert question_kind("whats her focus when it comes to AI") == "other"
+    assert question_kind("so when did it open") == "when"
+
+
 def test_a_year_the_question_gives_is_not_what_it_asks():
     assert question_kind("khaleed thn 2021 jabatannya apa") == "other"
     assert question_kind("tahun berapa impala space dibuka") == "when"
@@ -157,6 +162,9 @@ def test_an_ordinal_answers_which_one():
     ("i want to know about plaiground", "plaiground"),
     ("tell me abt impala", "impala"),
     ("arti nama impala apa", "arti nama impala"),  # no entity has that name: no summary
+    ("Siapa yang dimaksud Wangsa Wettin?", "wangsa wettin"),  # IDK-MRC's wording
+    ("apa yang dimaksud dengan hetero space", "hetero space"),
+    ("apa pengertian PL(AI)GROUND", "plaiground"),
     ("Kapan Hetero Space Solo dibuka?", None),
     ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
 ])
@@ -180,3 +188,17 @@ def test_ke_berapa_asks_for_a_place_in_an_order():
     asked = frozenset(words("hetero banyumas itu lokasi ke brp"))
     assert fits_kind("Banyumas menjadi lokasi Hetero Space ketiga.", "how_many", asked) == 1
     assert fits_kind("Hetero Space punya 3 lokasi.", "how_many", asked) < 1
+
+
+def test_a_sentence_defines_the_whole_subject_or_not_at_all():
+    from plaibot.answering import _defines
+    from plaibot.text import tokenize
+
+    def defines(text, subject):
+        return _defines(frozenset(tokenize(text, "id")), text,
+                        set(tokenize(subject, "id")), "id")
+
+    assert defines("Pandu adalah ayah para Pandawa.", "pandu")
+    # IDK-MRC: "siapakah adik Pandu" was opened with who Pandu is, not with Widura.
+    assert not defines("Pandu adalah ayah para Pandawa.", "adik pandu")
+    assert defines("Hetero Space Semarang adalah lokasi pertama.", "hetero space semarang")

@@ -635,7 +635,9 @@ def _defines(tokens: frozenset[str], text: str, subject: set[str], language: Lan
     if not verb or verb.start() > 120:
         return False
     before = set(tokenize(text[: verb.start()], language))
-    return len(subject & before) >= max(1, (len(subject) + 1) // 2)
+    # All of it: "Pandu adalah ..." does not say who "adik Pandu" is; one word may be
+    # missing from a long name.
+    return len(subject & before) >= max(1, len(subject) - (len(subject) >= 4))
 
 
 def _in_language(ranked: list[_Sentence], language: Language) -> list[_Sentence]:

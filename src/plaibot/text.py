@@ -303,9 +303,13 @@ def content_tokens(question: str, language: Language,
     return _stems(kept, _QUESTION_STOPWORDS, language)
 
 
+# Question words that ask nothing: "whats her focus when it comes to AI" is no when-question.
+_NOT_ASKING = re.compile(r"\bwhen it comes to\b|\bno matter (when|where|who)\b", re.IGNORECASE)
+
+
 def question_kind(question: str) -> QuestionKind:
     """What sort of answer a question wants, from its question words (else its nouns)."""
-    spelled = words(question)
+    spelled = words(_NOT_ASKING.sub(" ", question))
     tokens = set(spelled)
     if _DATE_QUESTION.search(" ".join(spelled)) and not tokens & _TIME_WORDS:
         return "when"
@@ -461,6 +465,10 @@ _OVERVIEW = [re.compile(p) for p in (
     r"|perkenalkan|ringkasan|gambaran|(?:mau|ingin|pengen)\s+(?:tau|tahu))" + _FILLER
     + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+    # "apa yang dimaksud dengan X", "apa pengertian X": what X is.
+    r"^(?:apa|apakah)\s+(?:yang|yg)\s+dimaksud(?:kan)?\s+(?:dengan\s+)?(?P<x>.+?)" + _FILLER
+    + "$",
+    r"^(?:apa|apakah)\s+(?:pengertian|definisi)\s+(?:dari\s+)?(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what\s+do\s+you\s+know\s+about|tell\s+me(?:\s+more)?\s+about|info\s+about"
     r"|(?:i\s+)?(?:want|would\s+like|d\s+like)\s+to\s+know(?:\s+more)?\s+about"
     r"|explain|describe|(?:an\s+)?overview\s+of|summary\s+of)\s+(?:the\s+)?(?P<x>.+?)"
@@ -475,5 +483,9 @@ def overview_subject(question: str) -> str | None:
     for pattern in _OVERVIEW:
         match = pattern.match(text)
         if match and match["x"].strip():
-            return match["x"].strip()
+            return _MEANT_BY.sub("", match["x"]).strip() or None
     return None
+
+
+# "siapa yang dimaksud X", "what is meant by X": what X is.
+_MEANT_BY = re.compile(r"^(?:yang\s+|yg\s+)?(?:dimaksud|dimaksudkan)(?:\s+dengan)?\s+|^meant\s+by\s+")
