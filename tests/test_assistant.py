@@ -214,6 +214,14 @@ def test_a_when_question_the_passages_give_no_date_for_is_refused(assistant):
     assert answer.grounded and "Desember 2024" in answer.text
 
 
+@pytest.mark.parametrize("question", ["kapan RUU hak cipta disahkan DPR",
+                                      "when will the copyright bill be passed"])
+def test_a_date_about_something_else_does_not_answer_a_when_question(assistant, question):
+    # The documents say the bill is being drafted; the date of a forum chosen beside it
+    # ("21 Desember 2024") is not when it passes.
+    assert assistant.ask(question).refused
+
+
 def test_the_verb_of_a_who_question_finds_the_sentence_that_answers_it(assistant):
     answer = assistant.ask("Who leads the Ministry of Creative Economy?")
     assert "Teuku Riefky Harsya" in answer.text.split(" [")[0]

@@ -78,6 +78,9 @@ def test_a_year_of_any_century_a_century_or_an_era_dates_a_when_answer():
                      "Candi itu dibangun pada abad ke-9.", "It began in the Edo era."):
         assert fits_kind(sentence, "when") > 0, sentence
     assert fits_kind("Program itu berjalan di enam kota.", "when") == 0
+    # "Around which Cooperatives Day anniversary?": an anniversary dates it too.
+    assert fits_kind("It came up around the 72nd Cooperatives Day.", "when") > 0
+    assert fits_kind("Ide itu muncul menjelang Hari Koperasi ke-72.", "when") > 0
 
 
 def test_a_day_of_the_week_answers_which_day_and_a_bare_date_only_partly():

@@ -175,7 +175,7 @@ class ExtractiveAnswerer:
             chosen = [c for c in chosen if _language_of(c.chunk.document) == language]
         asks_price = kind == "how_many" and bool(set(words(question)) & PRICE_WORDS)
         if (kind in ("time", "duration", "when") or asks_price) and not any(
-                c.fits for c in chosen):
+                c.fits and c.coverage >= 0.5 * chosen[0].coverage for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
             # length of time "berapa lama?": not a count; only a date "kapan?"; only an
             # amount of money "brp biaya?".

@@ -337,6 +337,7 @@ _MONTHS = (
 # A year (of any century: IDK-MRC's "kapan" questions go back to 1511), a month, a century
 # or an era: what a when-question may be answered with.
 _DATE = re.compile(r"\b1\d\d\d\b|\b20\d\d\b|\b(?:tahun|year) \d{1,4}\b"
+                   r"|\b\d+(?:st|nd|rd|th) (?:anniversary|[A-Z]\w+ Day)\b|\b(?:HUT|Hari \w+) ke-\d+"
                    r"|\b(" + "|".join(_MONTHS) + r"|abad|century|centuries|masehi|dekade"
                    r"|decade|era|zaman|masa)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
