@@ -214,6 +214,11 @@ def test_a_when_question_the_passages_give_no_date_for_is_refused(assistant):
     assert answer.grounded and "Desember 2024" in answer.text
 
 
+def test_the_unit_of_a_count_is_not_what_it_counts(assistant):
+    # "orang" is found everywhere; the documents count no staff of Hetero Space.
+    assert assistant.ask("staf hetero space ada brp orang").refused
+
+
 @pytest.mark.parametrize("question", ["kapan RUU hak cipta disahkan DPR",
                                       "when will the copyright bill be passed"])
 def test_a_date_about_something_else_does_not_answer_a_when_question(assistant, question):

@@ -269,7 +269,9 @@ _DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b"
 # Words that only say which kind of answer is wanted, never what it is about: "mulai
 # kapan" asks when, as "since when" does.
 KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
-    **_KIND_NOUNS, "when": _KIND_NOUNS["when"] | frozenset("mulai sejak since start".split())}
+    **_KIND_NOUNS, "when": _KIND_NOUNS["when"] | frozenset("mulai sejak since start".split()),
+    # The unit of a count: "brp orang" asks how many of what the rest of the question names.
+    "how_many": _KIND_NOUNS["how_many"] | frozenset("orang people persons kali times".split())}
 
 
 # Words that only say what kind of answer is wanted ("alamat", "date"). The kind check
