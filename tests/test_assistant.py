@@ -205,6 +205,8 @@ def test_only_an_amount_of_money_answers_a_price(assistant):
     assert assistant.ask("brp harga membership impala space per bulan").refused
     answer = assistant.ask("brp biaya renovasi hetero solo")
     assert answer.grounded and "Rp2,2 miliar" in answer.text.split(" [")[0]
+    # An amount of money for something else is no price of what is asked.
+    assert assistant.ask("brp harga sewa coworking harian di hetero solo").refused
 
 
 def test_a_when_question_the_passages_give_no_date_for_is_refused(assistant):

@@ -174,6 +174,11 @@ class ExtractiveAnswerer:
             # An answer opened in the asker's language goes on in it.
             chosen = [c for c in chosen if _language_of(c.chunk.document) == language]
         asks_price = kind == "how_many" and bool(set(words(question)) & PRICE_WORDS)
+        priced = [w for w in asked if w not in PRICE_WORDS]
+        if asks_price and priced and not any(c.fits and _says(c, priced) for c in chosen):
+            # "harga coworking harian di hetero solo": the renovation's cost is no price
+            # of a day's coworking.
+            return refusal(language, confidence, list(hits))
         if (kind in ("time", "duration", "when") or asks_price) and not any(
                 c.fits and c.coverage >= 0.5 * chosen[0].coverage for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
@@ -547,6 +552,17 @@ def _names_every(said: frozenset[str], entities: list[list[str]]) -> bool:
     return all(any(_word_set(alias) <= said for alias in entity) for entity in entities)
 
 
+def _says(sentence: _Sentence, asked: Sequence[str]) -> int:
+    """How many of the `asked` words a sentence names, or its translation does ("agenda"
+    of "brp agenda" is "mata acara" in the Indonesian sentence)."""
+    language = _language_of(sentence.chunk.document)
+    named = _names(_parse_sentence(sentence.text, language), asked, language)
+    if sentence.twin:
+        other: Language = "en" if language == "id" else "id"
+        named = max(named, _names(_parse_sentence(sentence.twin, other), asked, other))
+    return named
+
+
 def _stems_of(asked: Sequence[str], language: Language) -> frozenset[str]:
     return frozenset(t for word in asked for t in content_tokens(word, language, "other"))
 
@@ -664,10 +680,7 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     def holds(s: _Sentence) -> tuple[int, bool, float]:
         # A number the question names ("thn 2021") counts as a word it asks about.
         language = _language_of(s.chunk.document)
-        named = _names(_parse_sentence(s.text, language), asked, language)
-        if s.twin:  # "agenda" of "brp agenda" is "mata acara" in Indonesian
-            other: Language = "en" if language == "id" else "id"
-            named = max(named, _names(_parse_sentence(s.twin, other), asked, other))
+        named = _says(s, asked)
         if kind == "how_many" and counted(s.text, language) & _stems_of(asked, language):
             named += 1  # "Ten local communities" counts what "how many communities" asks
         return named + len(numbers & _word_set(s.text)), s.fits > 0, s.fits
