@@ -216,6 +216,13 @@ def test_a_when_question_the_passages_give_no_date_for_is_refused(assistant):
     assert answer.grounded and "Desember 2024" in answer.text
 
 
+def test_a_when_answer_opens_with_a_dated_sentence(assistant):
+    # "Penyerahan penghargaan OPSI ... berlangsung di Kementerian PANRB" names more of the
+    # question, and says where, not when.
+    answer = assistant.ask("penghargaan OPSI hetero diserahkan hari apa")
+    assert "Senin" in first_sentence(answer.text)
+
+
 def test_the_unit_of_a_count_is_not_what_it_counts(assistant):
     # "orang" is found everywhere; the documents count no staff of Hetero Space.
     assert assistant.ask("staf hetero space ada brp orang").refused

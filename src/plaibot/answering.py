@@ -179,8 +179,13 @@ class ExtractiveAnswerer:
             # "harga coworking harian di hetero solo": the renovation's cost is no price
             # of a day's coworking.
             return refusal(language, confidence, list(hits))
+        # A sentence about what the question names may say it in other words ("menerima
+        # penghargaan" for "penyerahan award"); about nothing named, it must say it.
+        best_coverage = max(c.coverage for c in chosen)
+        about = (lambda c: True) if entities else (  # noqa: E731
+            lambda c: c.coverage >= 0.5 * best_coverage)
         if (kind in ("time", "duration", "when") or asks_price) and not any(
-                c.fits and c.coverage >= 0.5 * chosen[0].coverage for c in chosen):
+                c.fits and about(c) for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
             # length of time "berapa lama?": not a count; only a date "kapan?"; only an
             # amount of money "brp biaya?".
@@ -689,7 +694,9 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     # names most of what it asks ("tema").
     rank = holds if kind != "other" else lambda s: holds(s)[:1]
     holder = max((s for s in chosen if s.fits > 0 or kind == "other"), key=rank, default=None)
-    if holder is not None and rank(holder) > rank(chosen[0]):
+    # Only a date answers "when": a sentence without one does not open that answer.
+    undated = kind in ("when", "time", "duration") and not chosen[0].fits
+    if holder is not None and (undated or rank(holder) > rank(chosen[0])):
         chosen = [holder] + [s for s in chosen if s is not holder]
     if _announces(chosen[0]) and len(chosen) > 1:
         claim = next((s for s in chosen if not _announces(s)), None)
