@@ -101,6 +101,19 @@ def test_a_year_the_question_gives_is_not_what_it_asks():
     assert question_kind("tahun berapa impala space dibuka") == "when"
 
 
+def test_mana_after_a_noun_asks_which_not_where():
+    assert question_kind("hetero solo kerjasama sama kampus mana") == "other"
+    assert question_kind("startup mana aja yg ikut hfs") == "other"
+    for question in ("tempatnya di mana", "hfs ada di kota mana aja", "mana alamatnya",
+                     "ide hetero dr mana", "hetero space dimana"):
+        assert question_kind(question) == "where", question
+
+
+def test_everyday_words_are_read_as_the_documents_word():
+    assert words("kampus mana, ada brp cabang, ide siapa") == [
+        "universitas", "mana", "ada", "berapa", "lokasi", "gagasan", "siapa"]
+
+
 def test_which_street_asks_where():
     assert question_kind("hetero space smg di jalan apa") == "where"
     assert question_kind("what street is impala space on") == "where"

@@ -135,6 +135,8 @@ CHAT_WORDS = {
     "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang",
     "pwt": "purwokerto", "jkt": "jakarta", "whats": "what is", "wheres": "where is",
     "whos": "who is", "hows": "how is", "info": "informasi",
+    # Everyday words for what the documents name otherwise (read the same way in both).
+    "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan",
 }
 
 
@@ -309,6 +311,15 @@ def content_tokens(question: str, language: Language,
 _NOT_ASKING = re.compile(r"\bwhen it comes to\b|\bno matter (when|where|who)\b", re.IGNORECASE)
 
 
+def _asks_where(spelled: list[str]) -> bool:
+    """Whether a "mana" asks where: "di mana", "mana alamatnya", "kota mana"; after another
+    noun it asks which ("kampus mana", "startup mana")."""
+    return any(word == "mana" and (
+        not position or spelled[position - 1] in ("di", "ke", "dari")
+        or spelled[position - 1].removesuffix("nya") in PLACE_KINDS)
+        for position, word in enumerate(spelled))
+
+
 def question_kind(question: str) -> QuestionKind:
     """What sort of answer a question wants, from its question words (else its nouns)."""
     spelled = words(_NOT_ASKING.sub(" ", question))
@@ -323,6 +334,8 @@ def question_kind(question: str) -> QuestionKind:
         return "duration"  # "berapa lama", "how long": a figure with its unit of time
     # A kind noun before a number gives it, not asks it: "thn 2021 jabatannya apa".
     nouns = {w for w, after in zip(spelled, [*spelled[1:], ""]) if not after[:1].isdigit()}
+    if "mana" in tokens and not _asks_where(spelled):
+        tokens = tokens - {"mana"}  # "kampus mana": which university, not where
     for cues, found in ((_KIND_WORDS, tokens), (_KIND_NOUNS, nouns)):
         for kind, cue in cues.items():
             if found & cue and not (kind == "how_many" and "how" in tokens
