@@ -223,6 +223,13 @@ def test_a_when_answer_opens_with_a_dated_sentence(assistant):
     assert "Senin" in first_sentence(answer.text)
 
 
+def test_a_long_follow_up_that_names_nothing_is_about_what_the_question_before_named(
+        assistant):
+    answer = assistant.ask("apakah pernah ditulis dengan nama lain",
+                           ["apa itu emak emak metik"])
+    assert "Emak-Emak Matic" in first_sentence(answer.text)
+
+
 def test_the_unit_of_a_count_is_not_what_it_counts(assistant):
     # "orang" is found everywhere; the documents count no staff of Hetero Space.
     assert assistant.ask("staf hetero space ada brp orang").refused

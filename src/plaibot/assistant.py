@@ -138,10 +138,10 @@ class Assistant:
         names instead (see `HybridRetriever.moved_context`); none when, pointing nowhere back,
         the question names a word no document holds: "What is the capital of Australia?"
         after a question about the minister is not about the minister."""
-        context = context_for(question, history)
+        self._ensure_index()
+        context = context_for(question, history) or self._unnamed_follow_up(question, history)
         if not context:
             return ""
-        self._ensure_index()
         moved = self.retriever.moved_context(context, question)  # "kalau yang di Solo?"
         if moved:
             return moved
@@ -150,6 +150,16 @@ class Assistant:
             if any(not knows(w) for w in words(question) if tokenize(w, "id", question=True)):
                 return ""
         return context
+
+    def _unnamed_follow_up(self, question: str, history: Sequence[Turn] | None) -> str:
+        """The earlier question, when it named something and this one names nothing the
+        documents know: "prnh ditulis pake nama lain ga" after "apa itu emak emak metik"
+        asks about Emak-Emak Metik, however many words it has."""
+        earlier = user_questions(history)
+        named = lambda text: self.retriever.snapshot.entities.rewrite(text)[1]  # noqa: E731
+        if earlier and not named(question) and named(earlier[-1]):
+            return earlier[-1]
+        return ""
 
     def _rewritten(self, question: str, context: str) -> tuple[str, str]:
         """The question and its context with entity aliases read as the entities' names."""

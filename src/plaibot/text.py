@@ -135,6 +135,14 @@ CHAT_WORDS = {
     "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang",
     "pwt": "purwokerto", "jkt": "jakarta", "whats": "what is", "wheres": "where is",
     "whos": "who is", "hows": "how is", "info": "informasi",
+    "prnh": "pernah", "pernh": "pernah", "kmrn": "kemarin", "bsk": "besok", "sdg": "sedang",
+    "klo": "kalau", "kl": "kalau", "gt": "begitu", "gitu": "begitu", "gtu": "begitu",
+    "bbrp": "beberapa", "tmpt": "tempat", "hrs": "harus", "msh": "masih", "cuman": "cuma",
+    "dpt": "dapat", "kek": "seperti", "gmana": "bagaimana", "mngkn": "mungkin",
+    "mgkn": "mungkin", "krg": "kurang", "lbh": "lebih", "bnyak": "banyak", "tmn": "teman",
+    "dmna": "dimana", "dimna": "dimana", "ngga": "tidak", "engga": "tidak", "nda": "tidak",
+    "ndak": "tidak", "gaada": "tidak ada", "gada": "tidak ada", "bkn": "bukan", "jdi": "jadi",
+    "sy": "saya", "gw": "saya", "gue": "saya", "sbnernya": "sebenarnya", "brpa": "berapa",
     # Everyday words for what the documents name otherwise (read the same way in both).
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan",
 }
