@@ -230,6 +230,16 @@ def test_a_long_follow_up_that_names_nothing_is_about_what_the_question_before_n
     assert "Emak-Emak Matic" in first_sentence(answer.text)
 
 
+def test_a_follow_up_without_a_question_word_asks_what_was_asked_before(assistant):
+    answer = assistant.ask("and the solo one?", ["whats the address of hetero space semarang"])
+    assert "Urip Sumoharjo" in first_sentence(answer.text)
+
+
+def test_a_follow_up_to_a_follow_up_stays_on_what_was_named_first(assistant):
+    answer = assistant.ask("pas hari apa tuh", ["hetero space semarang dmn", "yg resmiin siapa"])
+    assert "Jumat" in first_sentence(answer.text)  # not Solo's opening day
+
+
 def test_the_unit_of_a_count_is_not_what_it_counts(assistant):
     # "orang" is found everywhere; the documents count no staff of Hetero Space.
     assert assistant.ask("staf hetero space ada brp orang").refused

@@ -37,3 +37,11 @@ def test_a_summary_naming_someone_in_passing_is_not_about_them():
     opening = chunk("Gatot Hendraputra, a founder of Impala Space, studied in Semarang.",
                     summary=True, about="Founders")
     assert EntityIndex([opening]).summaries["Gatot Hendraputra"] == [opening]
+
+
+def test_an_overview_of_the_history_of_something_is_its_summary():
+    summary = chunk("Impala Network is a Semarang group that runs Impala Space.", summary=True)
+    index = EntityIndex([summary])
+    assert index.subject("sejarah impala network dari awal", ["Impala Network"]) == (
+        "Impala Network")
+    assert index.subject("alamat impala network", ["Impala Network"]) is None

@@ -167,6 +167,7 @@ def test_an_ordinal_answers_which_one():
     ("kenalin dong PL(AI)GROUND", "plaiground"),
     ("mau tau tentang hetero space", "hetero space"),
     ("kemenekraf tuh ngapain aja", "kemenekraf"),
+    ("impala network ngapain aja sih", "impala network"),
     ("plaiground tuh acara apa?", "plaiground"),
     ("hetero space tuh sebenernya buat apa sih", "hetero space"),
     ("what's hetero space", "hetero space"),

@@ -31,6 +31,7 @@ from plaibot.text import (
     counted,
     detect_language,
     fits_kind,
+    names_no_question_word,
     overview_subject,
     question_kind,
     tokenize,
@@ -136,6 +137,8 @@ class ExtractiveAnswerer:
         if named:
             return self._overview(named, hits, language)
         kind = question_kind(question)
+        if context and names_no_question_word(question):
+            kind = question_kind(context)  # "and the solo one?" asks what was asked before
         sentences = _in_language(self._rank_sentences(question, context, kind, hits, language,
                                                       similarities), language)
         entities = _named_entities(question, hits)

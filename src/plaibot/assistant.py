@@ -142,6 +142,7 @@ class Assistant:
         context = context_for(question, history) or self._unnamed_follow_up(question, history)
         if not context:
             return ""
+        context = self._with_named_subject(context, history)
         moved = self.retriever.moved_context(context, question)  # "kalau yang di Solo?"
         if moved:
             return moved
@@ -151,15 +152,26 @@ class Assistant:
                 return ""
         return context
 
+    def _names_entity(self, text: str) -> bool:
+        return bool(self.retriever.snapshot.entities.rewrite(text)[1])
+
     def _unnamed_follow_up(self, question: str, history: Sequence[Turn] | None) -> str:
         """The earlier question, when it named something and this one names nothing the
         documents know: "prnh ditulis pake nama lain ga" after "apa itu emak emak metik"
         asks about Emak-Emak Metik, however many words it has."""
         earlier = user_questions(history)
-        named = lambda text: self.retriever.snapshot.entities.rewrite(text)[1]  # noqa: E731
-        if earlier and not named(question) and named(earlier[-1]):
+        if earlier and not self._names_entity(question) and self._names_entity(earlier[-1]):
             return earlier[-1]
         return ""
+
+    def _with_named_subject(self, context: str, history: Sequence[Turn] | None) -> str:
+        """`context` led by the latest earlier question naming something, when `context`
+        itself names nothing: in "hetero space semarang dmn", "yg resmiin siapa", "pas hari
+        apa tuh", the last question is still about Hetero Space Semarang."""
+        if self._names_entity(context):
+            return context
+        named = [q for q in user_questions(history) if self._names_entity(q)]
+        return f"{named[-1]} {context}" if named else context
 
     def _rewritten(self, question: str, context: str) -> tuple[str, str]:
         """The question and its context with entity aliases read as the entities' names."""

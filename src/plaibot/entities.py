@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from langchain_core.documents import Document
 
 from plaibot.splitting import chunk_sentences
-from plaibot.text import content_tokens, words
+from plaibot.text import content_tokens, tokenize, words
 
 _LONGEST_ALIAS = 6  # words
 _CHAT_FILLER = frozenset("sih dong donk deh ya nih kak min pls please".split())
@@ -113,7 +113,8 @@ class EntityIndex:
     def subject(self, subject: str, named: Iterable[str]) -> str | None:
         """The entity with a summary that an overview question's `subject` is, if any:
         one of the `named` entities whose names hold every content word of the subject."""
-        wanted = set(content_tokens(subject, "id", "other"))  # "street address" is asked too
+        # "alamat X" asks for an address, not what X is; "sejarah X dr awal" asks what it is.
+        wanted = set(tokenize(subject, "id", question=True)) - _ABOUT_WORDS
         for name in named:
             if name in self.summaries and wanted and wanted <= self.vocabulary.get(name, set()):
                 return name
@@ -162,6 +163,12 @@ def _parse(value: object) -> list[list[str]]:
     except json.JSONDecodeError:
         return []
     return [e for e in entities if isinstance(e, list) and e and all(isinstance(n, str) for n in e)]
+
+
+# Words that ask for a whole account of something, as its summary gives it.
+_ABOUT_WORDS = frozenset(content_tokens(
+    "sejarah awal asal usul latar belakang profil singkat lengkap dikit sedikit ringkas "
+    "history background story backstory profile brief briefly short", "id", "other"))
 
 
 def _introduces(sentence: str, alias: tuple[str, ...]) -> bool:

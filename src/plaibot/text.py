@@ -143,6 +143,7 @@ CHAT_WORDS = {
     "dmna": "dimana", "dimna": "dimana", "ngga": "tidak", "engga": "tidak", "nda": "tidak",
     "ndak": "tidak", "gaada": "tidak ada", "gada": "tidak ada", "bkn": "bukan", "jdi": "jadi",
     "sy": "saya", "gw": "saya", "gue": "saya", "sbnernya": "sebenarnya", "brpa": "berapa",
+    "blg": "bilang", "bilg": "bilang",
     # Everyday words for what the documents name otherwise (read the same way in both).
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan",
 }
@@ -319,6 +320,16 @@ def content_tokens(question: str, language: Language,
 _NOT_ASKING = re.compile(r"\bwhen it comes to\b|\bno matter (when|where|who)\b", re.IGNORECASE)
 
 
+_QUESTION_WORDS = frozenset().union(*_KIND_WORDS.values()) | frozenset(
+    "apa apakah bagaimana mengapa kenapa what which how why".split())
+
+
+def names_no_question_word(question: str) -> bool:
+    """Whether a question holds no question word ("and the solo one?", "kalo swastanya?"):
+    a follow-up that asks again what was asked before."""
+    return not set(words(question)) & _QUESTION_WORDS
+
+
 def _asks_where(spelled: list[str]) -> bool:
     """Whether a "mana" asks where: "di mana", "mana alamatnya", "kota mana"; after another
     noun it asks which ("kampus mana", "startup mana")."""
@@ -481,7 +492,7 @@ _OVERVIEW = [re.compile(p) for p in (
     r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
     r"^what\s+(?:kind|sort|type)\s+of\s+\w+\s+(?:is|are)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     # What X does is what it is ("kemenekraf tuh ngapain aja", "what does Impala do").
-    r"^(?P<x>.+?)\s+itu\s+ngapain" + _FILLER + "$",
+    r"^(?P<x>.+?)\s+(?:itu\s+)?(?:ngapain|ngapa)" + _FILLER + "$",
     r"^what\s+does\s+(?:the\s+)?(?P<x>.+?)\s+do" + _FILLER + "$",
     r"^(?:can|could)\s+you\s+tell\s+me\s+(?:about\s+|what\s+)(?:the\s+)?(?P<x>.+?)"
     r"(?:\s+(?:is|are))?" + _FILLER + "$",
