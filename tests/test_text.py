@@ -99,6 +99,7 @@ def test_when_it_comes_to_asks_no_date():
 def test_a_year_the_question_gives_is_not_what_it_asks():
     assert question_kind("khaleed thn 2021 jabatannya apa") == "other"
     assert question_kind("tahun berapa impala space dibuka") == "when"
+    assert question_kind("") == "other" and question_kind("?!") == "other"
 
 
 def test_mana_after_a_noun_asks_which_not_where():

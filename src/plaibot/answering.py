@@ -183,12 +183,13 @@ class ExtractiveAnswerer:
             # of a day's coworking.
             return refusal(language, confidence, list(hits))
         # A sentence about what the question names may say it in other words ("menerima
-        # penghargaan" for "penyerahan award"); about nothing named, it must say it.
-        best_coverage = max(c.coverage for c in chosen)
-        about = (lambda c: True) if entities else (  # noqa: E731
-            lambda c: c.coverage >= 0.5 * best_coverage)
+        # penghargaan" for "penyerahan award"); when it names nothing the documents know,
+        # the date must be in the passage that covers the question best, or say it: a
+        # forum's date does not answer "kapan RUU hak cipta disahkan".
+        covering = max(chosen, key=lambda c: c.coverage)
         if (kind in ("time", "duration", "when") or asks_price) and not any(
-                c.fits and about(c) for c in chosen):
+                c.fits and (entities or c.chunk is covering.chunk
+                            or c.coverage >= 0.5 * covering.coverage) for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
             # length of time "berapa lama?": not a count; only a date "kapan?"; only an
             # amount of money "brp biaya?".
@@ -384,11 +385,12 @@ def _with_twin_coverage(sentences: list[_Sentence], language: Language) -> list[
         # Chunks of as many sentences are translated sentence by sentence.
         twin = (other.get(sentence.position)
                 if len(own) == len(other) and _language_of(document) == language else None)
-        if twin is not None:
-            gain = max(twin.coverage - sentence.coverage, 0.0)
-            sentence = replace(sentence, coverage=sentence.coverage + gain,
-                               score=sentence.score + gain, twin=twin.text)
-        out.append(sentence)
+        if twin is None:
+            out.append(sentence)
+            continue
+        gain = max(twin.coverage - sentence.coverage, 0.0)
+        out.append(replace(sentence, coverage=sentence.coverage + gain,
+                           score=sentence.score + gain, twin=twin.text))
     return out
 
 

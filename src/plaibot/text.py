@@ -299,7 +299,8 @@ _CUE_WORDS = frozenset(
 # The kinds of place a where-question asks for, which a place's name or a list of them answers.
 PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
                         "regions place places area areas jalan street road".split())
-_STREET_QUESTION = re.compile(r"\b(jalan|jl|street|road) (apa|mana)\b|\b(what|which) (street|road)\b")
+_STREET_QUESTION = re.compile(r"\b(jalan|jl|street|road) (apa|mana)\b"
+                              r"|\b(what|which) (street|road)\b")
 
 
 def content_tokens(question: str, language: Language,
@@ -352,7 +353,8 @@ def question_kind(question: str) -> QuestionKind:
     if ("lama" in tokens and tokens & _KIND_WORDS["how_many"]) or {"how", "long"} <= tokens:
         return "duration"  # "berapa lama", "how long": a figure with its unit of time
     # A kind noun before a number gives it, not asks it: "thn 2021 jabatannya apa".
-    nouns = {w for w, after in zip(spelled, [*spelled[1:], ""]) if not after[:1].isdigit()}
+    nouns = {w for w, after in zip(spelled, [*spelled[1:], ""], strict=False)
+             if not after[:1].isdigit()}
     if "mana" in tokens and not _asks_where(spelled):
         tokens = tokens - {"mana"}  # "kampus mana": which university, not where
     for cues, found in ((_KIND_WORDS, tokens), (_KIND_NOUNS, nouns)):
@@ -384,7 +386,8 @@ _CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re
 _NUMBER_WORDS = (r"satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|puluhan"
                  r"|ratusan|ribuan|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
                  r"|twelve|dozens|hundreds|thousands")
-_COUNTED = re.compile(r"\b(?:" + _NUMBER_WORDS + r"|(?!(?:19|20)\d\d\b)\d[\d.,]*)\s+((?:[\w-]+\s+){0,1}[\w-]+)",
+_COUNTED = re.compile(r"\b(?:" + _NUMBER_WORDS + r"|(?!(?:19|20)\d\d\b)\d[\d.,]*)"
+                      r"\s+((?:[\w-]+\s+)?[\w-]+)",
                       re.IGNORECASE)
 
 
