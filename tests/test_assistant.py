@@ -240,6 +240,12 @@ def test_a_follow_up_to_a_follow_up_stays_on_what_was_named_first(assistant):
     assert "Jumat" in first_sentence(answer.text)  # not Solo's opening day
 
 
+def test_now_is_answered_from_the_latest_news(assistant):
+    # Ganjar Pranowo is named as governor in 2019-2023 events, Ahmad Luthfi in December 2025.
+    answer = assistant.ask("siapa gubernur jawa tengah sekarang")
+    assert "Ahmad Luthfi" in first_sentence(answer.text)
+
+
 def test_the_unit_of_a_count_is_not_what_it_counts(assistant):
     # "orang" is found everywhere; the documents count no staff of Hetero Space.
     assert assistant.ask("staf hetero space ada brp orang").refused

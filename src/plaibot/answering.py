@@ -687,17 +687,21 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     announces that sources disagree follows the first claim instead of opening."""
     numbers = {w for w in words(question) if w[0].isdigit()}
 
-    def holds(s: _Sentence) -> tuple[int, bool, float]:
+    now = bool(_NOW & set(words(question)))
+
+    def holds(s: _Sentence) -> tuple[int, int, bool, float]:
         # A number the question names ("thn 2021") counts as a word it asks about.
         language = _language_of(s.chunk.document)
         named = _says(s, asked)
         if kind == "how_many" and counted(s.text, language) & _stems_of(asked, language):
             named += 1  # "Ten local communities" counts what "how many communities" asks
-        return named + len(numbers & _word_set(s.text)), s.fits > 0, s.fits
+        # "gubernur jateng skrg siapa": of the governors named, the one in the latest news.
+        latest = max(map(int, _YEAR.findall(s.text)), default=0) if now else 0
+        return named + len(numbers & _word_set(s.text)), latest, s.fits > 0, s.fits
 
     # A question of no kind ("tema hetero fest vol 4 apa") is opened by the sentence that
     # names most of what it asks ("tema").
-    rank = holds if kind != "other" else lambda s: holds(s)[:1]
+    rank = holds if kind != "other" else lambda s: holds(s)[:2]
     holder = max((s for s in chosen if s.fits > 0 or kind == "other"), key=rank, default=None)
     # Only a date answers "when": a sentence without one does not open that answer.
     undated = kind in ("when", "time", "duration") and not chosen[0].fits
@@ -709,6 +713,10 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
             rest = [s for s in chosen if s is not claim]
             chosen = [claim] + rest
     return chosen
+
+
+_NOW = frozenset("sekarang kini terkini terbaru now current currently latest".split())
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def _announces(sentence: _Sentence) -> bool:
