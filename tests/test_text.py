@@ -1,6 +1,7 @@
 import pytest
 
 from plaibot.text import (
+    asks_price,
     content_tokens,
     counted,
     detect_language,
@@ -220,3 +221,8 @@ def test_a_sentence_defines_the_whole_subject_or_not_at_all():
     # IDK-MRC: "siapakah adik Pandu" was opened with who Pandu is, not with Widura.
     assert not defines("Pandu adalah ayah para Pandawa.", "adik pandu")
     assert defines("Hetero Space Semarang adalah lokasi pertama.", "hetero space semarang")
+
+
+def test_a_budget_is_an_amount_of_money_and_a_share_of_it_is_not():
+    assert asks_price(set(words("anggaran apbd buat hetero per tahunnya brp")))
+    assert not asks_price(set(words("berapa persen anggaran hetero dari apbd")))

@@ -27,6 +27,7 @@ from plaibot.text import (
     PRICE_WORDS,
     Language,
     QuestionKind,
+    asks_price,
     content_tokens,
     counted,
     detect_language,
@@ -176,9 +177,9 @@ class ExtractiveAnswerer:
         if _language_of(chosen[0].chunk.document) == language:
             # An answer opened in the asker's language goes on in it.
             chosen = [c for c in chosen if _language_of(c.chunk.document) == language]
-        asks_price = kind == "how_many" and bool(set(words(question)) & PRICE_WORDS)
+        priced_question = kind == "how_many" and asks_price(set(words(question)))
         priced = [w for w in asked if w not in PRICE_WORDS]
-        if asks_price and priced and not any(c.fits and _says(c, priced) for c in chosen):
+        if priced_question and priced and not any(c.fits and _says(c, priced) for c in chosen):
             # "harga coworking harian di hetero solo": the renovation's cost is no price
             # of a day's coworking.
             return refusal(language, confidence, list(hits))
@@ -187,7 +188,7 @@ class ExtractiveAnswerer:
         # the date must be in the passage that covers the question best, or say it: a
         # forum's date does not answer "kapan RUU hak cipta disahkan".
         covering = max(chosen, key=lambda c: c.coverage)
-        if (kind in ("time", "duration", "when") or asks_price) and not any(
+        if (kind in ("time", "duration", "when") or priced_question) and not any(
                 c.fits and (entities or c.chunk is covering.chunk
                             or c.coverage >= 0.5 * covering.coverage) for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a

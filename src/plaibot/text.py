@@ -438,8 +438,15 @@ _NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 
 
 # A price or cost is asked for: only an amount of money answers it, not a count.
-PRICE_WORDS = frozenset("harga biaya tarif ongkos bayar sewa price prices cost costs fee fees "
-                        "rent".split())
+PRICE_WORDS = frozenset("harga biaya tarif ongkos bayar sewa anggaran price prices cost costs "
+                        "fee fees rent budget".split())
+_SHARE_WORDS = frozenset("persen persentase percent percentage share proporsi".split())
+
+
+def asks_price(asked: frozenset[str] | set[str]) -> bool:
+    """Whether a how-many question's words ask an amount of money ("brp biaya", "anggaran
+    per tahun"), not a share of one ("berapa persen anggaran")."""
+    return bool(asked & PRICE_WORDS) and not asked & _SHARE_WORDS
 _MONEY = re.compile(r"\bRp ?\d|\brupiah\b|\bUS\$|\$ ?\d|\b(?:IDR|USD) ?\d")
 
 
@@ -459,7 +466,7 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     if kind == "how_many" and ("keberapa" in asked or {"ke", "berapa"} <= asked):
         # "lokasi ke berapa" asks for a place in an order: "ketiga", not "tiga lokasi".
         return 1.0 if _ORDINAL.search(sentence) else 0.5 * bool(_NUMBER.search(sentence))
-    if kind == "how_many" and asked & PRICE_WORDS:
+    if kind == "how_many" and asks_price(asked):
         return float(bool(_MONEY.search(sentence)))  # "brp biaya": an amount of money
     if kind == "how_many" and _new(_COUNT, _NOT_COUNTS.sub(" ", sentence), asked):
         return 1.0
