@@ -184,6 +184,9 @@ def test_an_ordinal_answers_which_one():
     ("Siapa yang dimaksud Wangsa Wettin?", "wangsa wettin"),  # IDK-MRC's wording
     ("apa yang dimaksud dengan hetero space", "hetero space"),
     ("apa pengertian PL(AI)GROUND", "plaiground"),
+    ("is plaiground some kind of AI startup?", "plaiground"),
+    ("apakah impala network itu semacam perusahaan", "impala network"),
+    ("is hetero space free", None),
     ("Kapan Hetero Space Solo dibuka?", None),
     ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
 ])

@@ -510,6 +510,11 @@ _OVERVIEW = [re.compile(p) for p in (
     r"|perkenalkan|ringkasan|gambaran|(?:mau|ingin|pengen)\s+(?:tau|tahu))" + _FILLER
     + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+    # "is X some kind of AI startup?", "apakah X itu semacam startup": what X is.
+    r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)\s+\w+(?:\s+\w+)?"
+    + _FILLER + "$",
+    r"^(?:apakah\s+)?(?P<x>.+?)\s+(?:itu\s+)?(?:semacam|sejenis|sebuah|termasuk)\s+\w+(?:\s+\w+)?"
+    + _FILLER + "$",
     # "apa yang dimaksud dengan X", "apa pengertian X": what X is.
     r"^(?:apa|apakah)\s+(?:yang|yg)\s+dimaksud(?:kan)?\s+(?:dengan\s+)?(?P<x>.+?)" + _FILLER
     + "$",
