@@ -246,6 +246,18 @@ def test_now_is_answered_from_the_latest_news(assistant):
     assert "Ahmad Luthfi" in first_sentence(answer.text)
 
 
+@pytest.mark.parametrize("question", ["website resmi kemenekraf apa",
+                                      "whats the phone number of impala space"])
+def test_what_no_passage_about_it_names_is_refused_whatever_the_kind(assistant, question):
+    assert assistant.ask(question).refused
+
+
+def test_words_asking_for_an_account_need_not_be_named(assistant):
+    # "background" is what the summary of him gives, in other words.
+    assert assistant.ask("what's khaleed hadi pranowo's background").grounded
+    assert assistant.ask("is hetero for startup an accelerator").grounded  # "business-acceleration"
+
+
 def test_the_unit_of_a_count_is_not_what_it_counts(assistant):
     # "orang" is found everywhere; the documents count no staff of Hetero Space.
     assert assistant.ask("staf hetero space ada brp orang").refused

@@ -165,10 +165,10 @@ class ExtractiveAnswerer:
             return refusal(language, confidence, list(hits))
         asked_words = _asked_words(question, entities, self.term_weight)
         asked = [word for word, is_verb in asked_words if not is_verb]
-        # What is asked beyond the names refuses only questions of a kind (a figure, ...);
-        # for the others it only decides which sentence opens the answer.
-        if kind != "other" and asked and entities and not _passages_name(asked, entities, hits):
-            # "brp hadiah HFS Season 3": the passages about HFS give figures, none a prize.
+        # What is asked beyond the names must be named in a passage about them, in either
+        # language: "brp hadiah HFS Season 3" (the passages about HFS give figures, none a
+        # prize), "website resmi kemenekraf apa".
+        if asked and entities and not _passages_name(asked, entities, hits):
             return refusal(language, confidence, list(hits))
         # Which sentence opens the answer: the one naming most of what is asked, its verb
         # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
@@ -321,7 +321,10 @@ class _Tokens:
 
     @classmethod
     def of(cls, tokens: list[str]) -> _Tokens:
-        words = frozenset(tokens)
+        # The parts of a compound count as well ("business-acceleration" holds
+        # "acceleration": "is HFS an accelerator program?").
+        words = frozenset(tokens) | {part for token in tokens if "-" in token
+                                     for part in token.split("-") if len(part) >= 3}
         prefixes = frozenset(w[:i] for w in words if not w[0].isdigit()
                              for i in range(4, len(w) + 1))
         return cls(words, prefixes)
@@ -481,7 +484,9 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
 _PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve serves get gets "
-                     "behind has have had been being".split())
+                     "behind has have had been being before after come came ceritakan "
+                     "jelaskan dikit sedikit background history story profile sejarah "
+                     "profil".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
 # "ngerjain", "nyediain": chat for "mengerjakan", "menyediakan".

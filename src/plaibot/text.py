@@ -145,7 +145,8 @@ CHAT_WORDS = {
     "sy": "saya", "gw": "saya", "gue": "saya", "sbnernya": "sebenarnya", "brpa": "berapa",
     "blg": "bilang", "bilg": "bilang",
     # Everyday words for what the documents name otherwise (read the same way in both).
-    "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan",
+    "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan", "jogja": "yogyakarta",
+    "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
 }
 
 
