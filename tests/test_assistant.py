@@ -256,6 +256,9 @@ def test_words_asking_for_an_account_need_not_be_named(assistant):
     # "background" is what the summary of him gives, in other words.
     assert assistant.ask("what's khaleed hadi pranowo's background").grounded
     assert assistant.ask("is hetero for startup an accelerator").grounded  # "business-acceleration"
+    # Nor words that only ask for it politely or briefly.
+    answer = assistant.ask("quick rundown of impala network pls")
+    assert answer.grounded and "Impala Network" in first_sentence(answer.text)
 
 
 def test_the_unit_of_a_count_is_not_what_it_counts(assistant):

@@ -187,6 +187,8 @@ def test_an_ordinal_answers_which_one():
     ("is plaiground some kind of AI startup?", "plaiground"),
     ("apakah impala network itu semacam perusahaan", "impala network"),
     ("is hetero space free", None),
+    ("give me a quick summary of impala network", "impala network"),
+    ("quick rundown of the creative economy ministry pls", "creative economy ministry"),
     ("Kapan Hetero Space Solo dibuka?", None),
     ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
 ])

@@ -486,7 +486,8 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 _PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve serves get gets "
                      "behind has have had been being before after come came ceritakan "
                      "jelaskan dikit sedikit background history story profile sejarah "
-                     "profil".split())
+                     "profil please pls plz kindly quick quickly brief briefly rundown summary "
+                     "summarize summarise sum overview tolong singkat".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
 # "ngerjain", "nyediain": chat for "mengerjakan", "menyediakan".

@@ -143,7 +143,7 @@ CHAT_WORDS = {
     "dmna": "dimana", "dimna": "dimana", "ngga": "tidak", "engga": "tidak", "nda": "tidak",
     "ndak": "tidak", "gaada": "tidak ada", "gada": "tidak ada", "bkn": "bukan", "jdi": "jadi",
     "sy": "saya", "gw": "saya", "gue": "saya", "sbnernya": "sebenarnya", "brpa": "berapa",
-    "blg": "bilang", "bilg": "bilang",
+    "blg": "bilang", "bilg": "bilang", "malem": "malam",
     # Everyday words for what the documents name otherwise (read the same way in both).
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan", "jogja": "yogyakarta",
     "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
@@ -516,6 +516,10 @@ _OVERVIEW = [re.compile(p) for p in (
     + _FILLER + "$",
     r"^(?:apakah\s+)?(?P<x>.+?)\s+(?:itu\s+)?(?:semacam|sejenis|sebuah|termasuk)\s+\w+(?:\s+\w+)?"
     + _FILLER + "$",
+    # "give me a quick summary of X", "quick rundown of X pls": what X is.
+    r"^(?:(?:can\s+you\s+|could\s+you\s+)?(?:give|send|tell)\s+me\s+)?(?:a\s+|an\s+)?"
+    r"(?:quick\s+|short\s+|brief\s+)?(?:summary|overview|rundown|intro|introduction)\s+"
+    r"(?:of|on|about)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + r"(?:\s+(?:pls|plz|please))?$",
     # "apa yang dimaksud dengan X", "apa pengertian X": what X is.
     r"^(?:apa|apakah)\s+(?:yang|yg)\s+dimaksud(?:kan)?\s+(?:dengan\s+)?(?P<x>.+?)" + _FILLER
     + "$",
