@@ -21,6 +21,7 @@ from plaibot.i18n import EXAMPLES, t
 from plaibot.retrieval import Retrieval, ScoredChunk
 from plaibot.splitting import chunk_sentences
 from plaibot.text import (
+    ACCOUNT_WORDS,
     KIND_WORDS,
     LANGUAGES,
     PLACE_KINDS,
@@ -398,11 +399,15 @@ def _with_twin_coverage(sentences: list[_Sentence], language: Language) -> list[
     return out
 
 
+def _other_language(language: Language) -> Language:
+    return "en" if language == "id" else "id"
+
+
 def _twin_key(document: Document, other: bool = False) -> tuple[str, str, object]:
     """Where a chunk's translation is: the same file name and chunk, in the other language."""
     language = _language_of(document)
     if other:
-        language = "en" if language == "id" else "id"
+        language = _other_language(language)
     name = str(document.metadata.get("source", "")).rsplit("/", 1)[-1]
     return language, name, document.metadata.get("chunk")
 
@@ -413,10 +418,11 @@ def _repeats(sentence: str, earlier: str) -> bool:
     Documents restate a claim in several places; a second copy would crowd out a
     different claim (such as the other side of a disagreement).
     """
-    new, old = set(words(sentence)), set(words(earlier))
+    spelled = words(sentence)
+    new, old = set(spelled), set(words(earlier))
     overlap = len(new & old) / max(len(new | old), 1)
     # The "4" of "Vol. 4" names what both speak of; it is no figure of a claim.
-    figures = {n for n in _labelled_numbers(words(sentence)) if " " not in n}
+    figures = {n for n in _labelled_numbers(spelled) if " " not in n}
     if figures:
         # The same figures in other words is a restatement; sharing only a number and a
         # year ("28 provinces ... end of 2025" beside "28 provinces ... 8 November 2025")
@@ -483,11 +489,11 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
-_PADDING = frozenset("lengkap persis sebenarnya exactly really actually serve serves get gets "
-                     "behind has have had been being before after come came ceritakan "
-                     "jelaskan dikit sedikit background history story profile sejarah "
-                     "profil please pls plz kindly quick quickly brief briefly rundown summary "
-                     "summarize summarise sum overview tolong singkat".split())
+# Words asking for an account, politely or briefly, ask for nothing the documents must name.
+_PADDING = ACCOUNT_WORDS | frozenset(
+    "persis sebenarnya exactly really actually serve serves get gets behind has have had "
+    "been being before after come came ceritakan jelaskan please pls plz kindly quick "
+    "quickly rundown summary summarize summarise sum overview tolong".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
 # "ngerjain", "nyediain": chat for "mengerjakan", "menyediakan".
@@ -575,7 +581,7 @@ def _says(sentence: _Sentence, asked: Sequence[str]) -> int:
     language = _language_of(sentence.chunk.document)
     named = _names(_parse_sentence(sentence.text, language), asked, language)
     if sentence.twin:
-        other: Language = "en" if language == "id" else "id"
+        other = _other_language(language)
         named = max(named, _names(_parse_sentence(sentence.twin, other), asked, other))
     return named
 
@@ -599,8 +605,8 @@ def _numbers_found(question: str, passages: Sequence[ScoredChunk]) -> bool:
 
 
 # Words that label a number in a series; each maps to the label written in the documents.
-_SERIES_LABELS = {"season": "season", "musim": "season", "vol": "vol", "volume": "vol", "volumes": "vol",
-                  "edisi": "edition", "edition": "edition", "batch": "batch",
+_SERIES_LABELS = {"season": "season", "musim": "season", "vol": "vol", "volume": "vol",
+                  "volumes": "vol", "edisi": "edition", "edition": "edition", "batch": "batch",
                   "angkatan": "batch", "gelombang": "batch"}
 
 
@@ -692,9 +698,9 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     the one naming most of what is asked
     ("target" and "kota" in "targetnya brp kota", not just "kota"); a sentence that only
     announces that sources disagree follows the first claim instead of opening."""
-    numbers = {w for w in words(question) if w[0].isdigit()}
-
-    now = bool(_NOW & set(words(question)))
+    spelled = set(words(question))
+    numbers = {w for w in spelled if w[0].isdigit()}
+    now = bool(_NOW & spelled)
 
     def holds(s: _Sentence) -> tuple[int, int, bool, float]:
         # A number the question names ("thn 2021") counts as a word it asks about.

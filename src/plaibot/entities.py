@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from langchain_core.documents import Document
 
 from plaibot.splitting import chunk_sentences
-from plaibot.text import content_tokens, tokenize, words
+from plaibot.text import ACCOUNT_WORDS, content_tokens, tokenize, words
 
 _LONGEST_ALIAS = 6  # words
 _CHAT_FILLER = frozenset("sih dong donk deh ya nih kak min pls please".split())
@@ -165,10 +165,7 @@ def _parse(value: object) -> list[list[str]]:
     return [e for e in entities if isinstance(e, list) and e and all(isinstance(n, str) for n in e)]
 
 
-# Words that ask for a whole account of something, as its summary gives it.
-_ABOUT_WORDS = frozenset(content_tokens(
-    "sejarah awal asal usul latar belakang profil singkat lengkap dikit sedikit ringkas "
-    "history background story backstory profile brief briefly short", "id", "other"))
+_ABOUT_WORDS = frozenset(content_tokens(" ".join(ACCOUNT_WORDS), "id", "other"))
 
 
 def _introduces(sentence: str, alias: tuple[str, ...]) -> bool:

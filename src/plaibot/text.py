@@ -318,6 +318,13 @@ def content_tokens(question: str, language: Language,
     return _stems(kept, _QUESTION_STOPWORDS, language)
 
 
+# Words that ask for a whole account of something (what its summary gives), not for a
+# thing the documents must name: "sejarah hetero space", "andrie's background".
+ACCOUNT_WORDS = frozenset(
+    "sejarah awal asal usul latar belakang profil singkat lengkap dikit sedikit ringkas "
+    "history background story backstory profile brief briefly short".split())
+
+
 # Question words that ask nothing: "whats her focus when it comes to AI" is no when-question.
 _NOT_ASKING = re.compile(r"\bwhen it comes to\b|\bno matter (when|where|who)\b", re.IGNORECASE)
 
@@ -374,7 +381,8 @@ _MONTHS = (
 # A year (of any century: IDK-MRC's "kapan" questions go back to 1511), a month, a century
 # or an era: what a when-question may be answered with.
 _DATE = re.compile(r"\b1\d\d\d\b|\b20\d\d\b|\b(?:tahun|year) \d{1,4}\b"
-                   r"|\b\d+(?:st|nd|rd|th) (?:anniversary|[A-Z]\w+ Day)\b|\b(?:HUT|Hari \w+) ke-\d+"
+                   r"|\b\d+(?:st|nd|rd|th) (?:anniversary|[A-Z]\w+ Day)\b"
+                   r"|\b(?:HUT|Hari \w+) ke-\d+"
                    r"|\b(" + "|".join(_MONTHS) + r"|abad|century|centuries|masehi|dekade"
                    r"|decade|era|zaman|masa)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
@@ -442,13 +450,13 @@ _NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 PRICE_WORDS = frozenset("harga biaya tarif ongkos bayar sewa anggaran price prices cost costs "
                         "fee fees rent budget".split())
 _SHARE_WORDS = frozenset("persen persentase percent percentage share proporsi".split())
+_MONEY = re.compile(r"\bRp ?\d|\brupiah\b|\bUS\$|\$ ?\d|\b(?:IDR|USD) ?\d")
 
 
 def asks_price(asked: frozenset[str] | set[str]) -> bool:
     """Whether a how-many question's words ask an amount of money ("brp biaya", "anggaran
     per tahun"), not a share of one ("berapa persen anggaran")."""
     return bool(asked & PRICE_WORDS) and not asked & _SHARE_WORDS
-_MONEY = re.compile(r"\bRp ?\d|\brupiah\b|\bUS\$|\$ ?\d|\b(?:IDR|USD) ?\d")
 
 
 def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozenset()) -> float:
@@ -469,11 +477,11 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
         return 1.0 if _ORDINAL.search(sentence) else 0.5 * bool(_NUMBER.search(sentence))
     if kind == "how_many" and asks_price(asked):
         return float(bool(_MONEY.search(sentence)))  # "brp biaya": an amount of money
-    if kind == "how_many" and _new(_COUNT, _NOT_COUNTS.sub(" ", sentence), asked):
-        return 1.0
-    pattern = _KIND_PATTERNS.get(kind)
     if kind == "how_many":
-        sentence = _NOT_COUNTS.sub(" ", sentence)  # "No. 75" of a street is no figure
+        sentence = _NOT_COUNTS.sub(" ", sentence)  # a date or "No. 75" of a street is no figure
+        if _new(_COUNT, sentence, asked):
+            return 1.0
+    pattern = _KIND_PATTERNS.get(kind)
     if not (pattern and _new(pattern, sentence, asked)):
         return 0.0
     return 0.5 if kind in ("when", "how_many") else 1.0
@@ -512,10 +520,10 @@ _OVERVIEW = [re.compile(p) for p in (
     + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     # "is X some kind of AI startup?", "apakah X itu semacam startup": what X is.
-    r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)\s+\w+(?:\s+\w+)?"
-    + _FILLER + "$",
-    r"^(?:apakah\s+)?(?P<x>.+?)\s+(?:itu\s+)?(?:semacam|sejenis|sebuah|termasuk)\s+\w+(?:\s+\w+)?"
-    + _FILLER + "$",
+    r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)"
+    r"\s+\w+(?:\s+\w+)?" + _FILLER + "$",
+    r"^(?:apakah\s+)?(?P<x>.+?)\s+(?:itu\s+)?(?:semacam|sejenis|sebuah|termasuk)"
+    r"\s+\w+(?:\s+\w+)?" + _FILLER + "$",
     # "give me a quick summary of X", "quick rundown of X pls": what X is.
     r"^(?:(?:can\s+you\s+|could\s+you\s+)?(?:give|send|tell)\s+me\s+)?(?:a\s+|an\s+)?"
     r"(?:quick\s+|short\s+|brief\s+)?(?:summary|overview|rundown|intro|introduction)\s+"
@@ -543,4 +551,5 @@ def overview_subject(question: str) -> str | None:
 
 
 # "siapa yang dimaksud X", "what is meant by X": what X is.
-_MEANT_BY = re.compile(r"^(?:yang\s+|yg\s+)?(?:dimaksud|dimaksudkan)(?:\s+dengan)?\s+|^meant\s+by\s+")
+_MEANT_BY = re.compile(r"^(?:yang\s+|yg\s+)?(?:dimaksud|dimaksudkan)(?:\s+dengan)?\s+"
+                       r"|^meant\s+by\s+")
