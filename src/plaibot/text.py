@@ -387,6 +387,14 @@ _DATE = re.compile(r"\b1\d\d\d\b|\b20\d\d\b|\b(?:tahun|year) \d{1,4}\b"
                    r"|decade|era|zaman|masa)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+# A name said to act or to hold a post answers "who" fully; any other name ("Peresmian
+# Hetero Space Semarang dibarengi dengan Hetero Fest") only partly.
+_AGENT = re.compile(
+    r"\b(?:oleh|by|bersama|with|Gubernur|Governor|Menteri|Minister|Wakil|Deputy|Wali Kota"
+    r"|Mayor|Bupati|Regent|Kepala|Head|Ketua|Chair|Chairman|Direktur|Director|Presiden"
+    r"|President|pendiri|founder|founders|co-founder|CEO|arsitek|architect|Manager|manajer"
+    r"|penggagas|dipimpin|didampingi|led|leads|headed)\s+(?:(?:[a-z]+|[A-Z][\w.-]*)\s+){0,4}?"
+    r"[A-Z][a-z]+")
 # A street address; in lower case "jalan" is only a road ("simpang jalan": a crossroads).
 _PLACE = re.compile(r"\bJl\.|\bJalan [A-Z]|\b[A-Z]\w+ (?:Street|Road)\b|\bNo\. ?\d")
 
@@ -484,6 +492,8 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     pattern = _KIND_PATTERNS.get(kind)
     if not (pattern and _new(pattern, sentence, asked)):
         return 0.0
+    if kind == "who":
+        return 1.0 if _new(_AGENT, sentence, asked) else 0.5
     return 0.5 if kind in ("when", "how_many") else 1.0
 
 
