@@ -231,3 +231,14 @@ def test_a_sentence_defines_the_whole_subject_or_not_at_all():
 def test_a_budget_is_an_amount_of_money_and_a_share_of_it_is_not():
     assert asks_price(set(words("anggaran apbd buat hetero per tahunnya brp")))
     assert not asks_price(set(words("berapa persen anggaran hetero dari apbd")))
+
+
+def test_a_name_said_to_act_or_hold_a_post_answers_who_better_than_any_name():
+    asked = frozenset(words("yg resmiin hetero space semarang siapa"))
+    assert fits_kind("Hetero Space Semarang dibuka oleh Gubernur Ganjar Pranowo.", "who",
+                     asked) == 1.0
+    assert fits_kind("Peresmian Hetero Space Semarang dibarengi dengan Hetero Fest.", "who",
+                     asked) == 0.5
+    # A title with an acronym is part of the name: it says who Rini Widyantini is.
+    assert fits_kind("Kata Menteri PANRB Rini Widyantini begitu.", "who",
+                     frozenset(words("rini widyantini siapa"))) == 1.0

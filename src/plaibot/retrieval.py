@@ -221,7 +221,9 @@ class HybridRetriever(BaseRetriever):
         calibration = self.embeddings.calibration
         relative = [(i, calibration.relative(s)) for i, s in dense_hits]
         weight = calibration.keyword_weight if self.keyword_weight is None else self.keyword_weight
-        return fuse(snapshot.chunks, keyword_hits, relative, weight)[:k]
+        # Fewer keyword hits than asked for: the others hold none of the question's words.
+        complete = len(keyword_hits) < self.candidates
+        return fuse(snapshot.chunks, keyword_hits, relative, weight, complete)[:k]
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -240,16 +242,20 @@ def fuse(
     keyword_hits: list[tuple[str, float]],
     dense_hits: list[tuple[str, float]],
     keyword_weight: float,
+    keyword_complete: bool = False,
 ) -> list[ScoredChunk]:
     """Weighted sum of normalised BM25 and cosine similarity over both candidate lists.
 
     A candidate missing from one list gets that list's lowest score: it ranked below all
-    of them, and zero would punish it for where the cut-off happened to fall.
+    of them, and zero would punish it for where the cut-off happened to fall. When the
+    keyword list is `keyword_complete` (it holds every chunk with a word of the question),
+    a chunk missing from it scores zero there: "herman karsten tuh siapa" has four keyword
+    hits, and the other chunks must not get the fourth one's score.
     """
     best_keyword = max((s for _, s in keyword_hits), default=0.0) or 1.0
     keyword = {i: s / best_keyword for i, s in keyword_hits}
     dense = dict(dense_hits)
-    keyword_floor = min(keyword.values(), default=0.0)
+    keyword_floor = 0.0 if keyword_complete else min(keyword.values(), default=0.0)
     dense_floor = min(dense.values(), default=0.0)
     fused = []
     for chunk_id in keyword.keys() | dense.keys():

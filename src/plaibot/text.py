@@ -386,7 +386,8 @@ _DATE = re.compile(r"\b1\d\d\d\b|\b20\d\d\b|\b(?:tahun|year) \d{1,4}\b"
                    r"|\b(" + "|".join(_MONTHS) + r"|abad|century|centuries|masehi|dekade"
                    r"|decade|era|zaman|masa)\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+# A name of two or more capitalised words; an acronym may be one ("Menteri PANRB Rini").
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|[A-Z]{2,}\b))+")
 # A name said to act or to hold a post answers "who" fully; any other name ("Peresmian
 # Hetero Space Semarang dibarengi dengan Hetero Fest") only partly.
 _AGENT = re.compile(
