@@ -191,6 +191,9 @@ def test_an_ordinal_answers_which_one():
     ("quick rundown of the creative economy ministry pls", "creative economy ministry"),
     ("Kapan Hetero Space Solo dibuka?", None),
     ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
+    ("min mau nanya dong, plaiground tuh programnya kyk apa sih", "plaiground"),
+    ("kasih gambaran singkat dong soal hetero space", "hetero space"),
+    ("tell me a bit about hetero space purwokerto", "hetero space purwokerto"),
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject

@@ -68,7 +68,9 @@ _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
 # otherwise match English titles quoted inside Indonesian documents.
 # "soal AI", "terkait AI": in a question only "about".
 _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | frozenset(
-    "soal mengenai terkait perihal seputar".split())
+    "soal mengenai terkait perihal seputar".split()) | frozenset(
+    # A greeting or "mau nanya" before a question asks nothing ("min mau nanya dong, ...").
+    "halo hallo hai hi hello hey permisi nanya tanya bertanya gan sis".split())
 
 
 def clean_text(text: str) -> str:
@@ -522,6 +524,8 @@ _OVERVIEW = [re.compile(p) for p in (
     + ")?" + _FILLER + "$",
     # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
+    # "plaiground tuh programnya kyk apa": what X is like is what it is.
+    r"^(?P<x>.+?)\s+(?:itu\s+)?(?:\w+nya\s+)?seperti\s+apa" + _FILLER + "$",
     # What X means is what it is ("maksudnya PL(AI)GROUND apa").
     r"^(?:maksud|maksudnya)\s+(?P<x>.+?)\s+(?:itu\s+)?apa" + _FILLER + "$",
     r"^(?P<x>.+?)\s+(?:itu|adalah)?\s*(?:apa|siapa)" + _FILLER + "$",
@@ -531,9 +535,10 @@ _OVERVIEW = [re.compile(p) for p in (
     r"^what\s+does\s+(?:the\s+)?(?P<x>.+?)\s+do" + _FILLER + "$",
     r"^(?:can|could)\s+you\s+tell\s+me\s+(?:about\s+|what\s+)(?:the\s+)?(?P<x>.+?)"
     r"(?:\s+(?:is|are))?" + _FILLER + "$",
-    r"^(?:tolong\s+)?(?:ceritakan|jelaskan|terangkan|info|informasi|kenalin|kenalkan"
-    r"|perkenalkan|ringkasan|gambaran|(?:mau|ingin|pengen)\s+(?:tau|tahu))" + _FILLER
-    + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
+    r"^(?:(?:tolong|kasih|beri|berikan|minta|bisa|boleh)\s+)*(?:ceritakan|jelaskan"
+    r"|terangkan|info|informasi|kenalin|kenalkan|perkenalkan|ringkasan|gambaran|penjelasan"
+    r"|(?:mau|ingin|pengen)\s+(?:tau|tahu))(?:\s+(?:singkat|umum|lengkap|sedikit|dikit))?"
+    + _FILLER + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     # "is X some kind of AI startup?", "apakah X itu semacam startup": what X is.
     r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)"
@@ -548,7 +553,8 @@ _OVERVIEW = [re.compile(p) for p in (
     r"^(?:apa|apakah)\s+(?:yang|yg)\s+dimaksud(?:kan)?\s+(?:dengan\s+)?(?P<x>.+?)" + _FILLER
     + "$",
     r"^(?:apa|apakah)\s+(?:pengertian|definisi)\s+(?:dari\s+)?(?P<x>.+?)" + _FILLER + "$",
-    r"^(?:what\s+do\s+you\s+know\s+about|tell\s+me(?:\s+more)?\s+about|info\s+about"
+    r"^(?:what\s+do\s+you\s+know\s+about|tell\s+me(?:\s+more|\s+a\s+(?:little\s+)?bit"
+    r"|\s+a\s+little|\s+something)?\s+about|info\s+about"
     r"|(?:i\s+)?(?:want|would\s+like|d\s+like)\s+to\s+know(?:\s+more)?\s+about"
     r"|explain|describe|(?:an\s+)?overview\s+of|summary\s+of)\s+(?:the\s+)?(?P<x>.+?)"
     + _FILLER + "$",
@@ -558,12 +564,19 @@ _OVERVIEW = [re.compile(p) for p in (
 def overview_subject(question: str) -> str | None:
     """What an overview question ("apa itu X", "X itu apa", "ceritakan tentang X", "what is
     X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
-    text = " ".join(words(question))
+    text = _GREETING.sub("", " ".join(words(question)))
     for pattern in _OVERVIEW:
         match = pattern.match(text)
         if match and match["x"].strip():
             return _MEANT_BY.sub("", match["x"]).strip() or None
     return None
+
+
+# What a visitor says before asking: "min mau nanya dong", "halo kak", "hi there".
+_GREETING = re.compile(
+    r"^(?:(?:halo|hallo|hai|hi|hello|hey|permisi|maaf|min|kak|gan|sis|bro|mas|mbak|there)\s+)*"
+    r"(?:(?:saya\s+)?(?:mau|ingin|pengen|boleh)\s+(?:nanya|tanya|bertanya)"
+    r"(?:\s+(?:dong|donk|nih|ya|kak|min|sih))*\s+)?")
 
 
 # "siapa yang dimaksud X", "what is meant by X": what X is.
