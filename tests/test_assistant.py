@@ -289,3 +289,16 @@ def test_a_follow_up_naming_nothing_is_first_answered_about_what_was_named_befor
                {"role": "assistant", "content": "..."}]
     first_sentence = assistant.ask("kalo semarang?", history).text.split(" [")[0]
     assert "Hetero Space Semarang" in first_sentence and "Setiabudi" in first_sentence
+
+
+@pytest.mark.parametrize("question", ["brp nilai kontrak impala network sm pemprov jateng",
+                                      "how many moms came to the emak-emak metik event in "
+                                      "yogyakarta"])
+def test_what_a_count_counts_must_be_named_about_it(assistant, question):
+    # The passages give other figures about them (a date, "more than six cities").
+    assert assistant.ask(question).refused
+
+
+def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
+    answer = assistant.ask("How many main functions does Hetero Space have?")
+    assert answer.grounded and "four" in first_sentence(answer.text)

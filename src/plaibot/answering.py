@@ -178,6 +178,11 @@ class ExtractiveAnswerer:
         if _language_of(chosen[0].chunk.document) == language:
             # An answer opened in the asker's language goes on in it.
             chosen = [c for c in chosen if _language_of(c.chunk.document) == language]
+        units = _counted_nouns(question) if kind == "how_many" else []
+        if units and entities and not _passages_name(units, entities, hits):
+            # What is counted must itself be named: "luas gedung hetero banyumas brp meter"
+            # is not answered by a count of its rooms.
+            return refusal(language, confidence, list(hits))
         priced_question = kind == "how_many" and asks_price(set(words(question)))
         priced = [w for w in asked if w not in PRICE_WORDS]
         if priced_question and priced and not any(c.fits and _says(c, priced) for c in chosen):
@@ -730,6 +735,26 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
 
 _NOW = frozenset("sekarang kini terkini terbaru now current currently latest".split())
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+_HOW_MANY = re.compile(r"\b(?:berapa|berapakah|how many|how much|jumlah)\s+([a-z][\w-]*)"
+                       r"(?:\s+([a-z][\w-]*))?")
+
+
+def _counted_nouns(question: str) -> list[str]:
+    """What a how-many question counts, when it says ("brp peserta", "how many main
+    functions": either word may be the noun): not a unit of people, times or measure
+    ("brp orang", "brp meter": the documents write "m²"), nor "berapa lama"."""
+    match = _HOW_MANY.search(" ".join(words(question)))
+    if not match or match[1] in _NOT_COUNTED:
+        return []
+    return [noun for noun in match.groups() if noun and noun not in _PADDING
+            and noun not in KIND_WORDS["how_many"] and noun not in _NOT_COUNTED
+            and all(content_tokens(noun, language, "other") for language in LANGUAGES)]
+
+
+_NOT_COUNTED = frozenset("lama yang yg sih ya itu ini tuh the of is are was were do does did "
+                         "ke banyak besar meter m2 km hektar hectares kg persen percent".split())
 
 
 def _announces(sentence: _Sentence) -> bool:
