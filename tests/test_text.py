@@ -205,6 +205,13 @@ def test_names_in_title_case_do_not_decide_the_language():
     assert detect_language("The Ministry of Creative Economy was created in 2024.") == "en"
 
 
+def test_a_question_without_question_words_goes_by_its_other_function_words():
+    assert detect_language("so impala network owns hetero space right") == "en"
+    assert detect_language("hetero smg tuh di daerah banyumanik ya") == "id"
+    assert detect_language("ok makasih") == "id"
+    assert detect_language("hetero space semarang") == "id"  # a bare name: the default
+
+
 def test_the_days_of_a_date_and_a_street_number_count_nothing():
     assert fits_kind("Hetero Fest 2025 memuat 16 mata acara.", "how_many") == 1
     assert fits_kind("Hetero Fest 2025 berlangsung pada 26–27 September 2025.", "how_many") < 1

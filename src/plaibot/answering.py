@@ -497,7 +497,7 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 # Words asking for an account, politely or briefly, ask for nothing the documents must name.
 _PADDING = ACCOUNT_WORDS | frozenset(
     "persis sebenarnya exactly really actually serve serves get gets behind has have had "
-    "been being before after come came ceritakan jelaskan please pls plz kindly quick "
+    "been being before after come came ceritakan jelaskan please pls plz kindly quick right "
     "quickly rundown summary summarize summarise sum overview tolong".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").

@@ -51,6 +51,16 @@ STOPWORDS_EN_ALL = frozenset(STOPWORDS_EN) | frozenset(
     "can could would should tell me please about".split()
 )
 
+# Function words that tell English apart, beyond the stopwords kept out of its index
+# (Lucene's 33): "so impala network owns hetero space right" holds none of those.
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "so yet also just any some all its his her he she him they them we you your our my i has "
+    "have had been from than only very more other there here yes okay ok anything something "
+    "still ever".split())
+_ENGLISH_CUES = STOPWORDS_EN_ALL | _ENGLISH_FUNCTION_WORDS | frozenset("right own owns".split())
+
+_THANKS_ID = frozenset("makasih terimakasih mksh trims".split())
+
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 _MARKER = re.compile(r"\[\^[\w-]+\]")
 _SENTENCE_END = re.compile(
@@ -70,7 +80,8 @@ _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
 _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | frozenset(
     "soal mengenai terkait perihal seputar".split()) | frozenset(
     # A greeting or "mau nanya" before a question asks nothing ("min mau nanya dong, ...").
-    "halo hallo hai hi hello hey permisi nanya tanya bertanya gan sis".split())
+    "halo hallo hai hi hello hey permisi nanya tanya bertanya gan sis".split()
+) | _ENGLISH_FUNCTION_WORDS
 
 
 def clean_text(text: str) -> str:
@@ -190,10 +201,10 @@ def detect_language(text: str, default: Language = "id") -> Language:
     if len(asked) == 1:
         return asked.pop()
     tokens = words(_TITLE_NAME.sub(" ", text)) or tokens
-    id_hits = sum(t in STOPWORDS_ID for t in tokens) + sum(
+    id_hits = sum(t in STOPWORDS_ID or t in _THANKS_ID for t in tokens) + sum(
         t.endswith("nya") and len(t) > 5 for t in tokens
     )
-    en_hits = sum(t in STOPWORDS_EN_ALL for t in tokens)
+    en_hits = sum(t in _ENGLISH_CUES for t in tokens)
     if id_hits == en_hits:
         return default
     return "id" if id_hits > en_hits else "en"
