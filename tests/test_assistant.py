@@ -302,3 +302,11 @@ def test_what_a_count_counts_must_be_named_about_it(assistant, question):
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)
+
+
+def test_a_wrong_premise_is_answered_with_what_its_subject_is(assistant):
+    # No sentence names both PL(AI)GROUND and Komdigi: the one saying what PL(AI)GROUND is
+    # corrects the premise.
+    answer = assistant.ask("plaiground tuh programnya komdigi ya")
+    assert answer.grounded
+    assert "Kemenekraf" in first_sentence(answer.text)

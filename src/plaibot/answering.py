@@ -147,7 +147,10 @@ class ExtractiveAnswerer:
         if entities:
             # A question about X is answered from what is said about X: "jam buka Hetero
             # Space Semarang" is not answered with the opening hours of Banyumas.
-            sentences = [s for s in sentences if _mentions(s, entities)]
+            # No sentence naming them all, the premise may be wrong ("plaiground tuh
+            # programnya komdigi ya"): what is said about the most of them answers it.
+            sentences = ([s for s in sentences if _mentions(s, entities)]
+                         or _about_subject(sentences, entities, question))
         elif earlier := _named_entities(context, hits):
             # A follow-up that names nothing ("kalau yang di Semarang?") is first answered
             # from what is said about what the question before named; the answer to "hari
@@ -573,6 +576,29 @@ def _mentions(sentence: _Sentence, entities: list[list[str]]) -> bool:
     """Whether a sentence, read with its heading, names every one of `entities`."""
     return _names_every(_word_set(sentence.text) | _word_set(
         sentence.chunk.document.metadata.get("heading", "")), entities)
+
+
+def _about_subject(sentences: list[_Sentence], entities: list[list[str]],
+                   question: str) -> list[_Sentence]:
+    """The sentences naming the entity the question names first, its subject."""
+    spelled = words(question)
+
+    def position(entity: list[str]) -> int:
+        return min((i for alias in entity if (said := words(alias))
+                    for i in range(len(spelled)) if spelled[i:i + len(said)] == said),
+                   default=len(spelled))
+
+    subject = min(entities, key=position)
+    about = [s for s in sentences if _mentions(s, [subject])]
+    # What the subject is answers a wrong premise best: "PL(AI)GROUND adalah inisiatif
+    # bersama Kemenekraf dan Impala Network", not a sentence that only names it.
+    return sorted(about, key=lambda s: not _defines_entity(s, subject))
+
+
+def _defines_entity(sentence: _Sentence, entity: list[str]) -> bool:
+    language = _language_of(sentence.chunk.document)
+    return any(_defines(frozenset(), sentence.text, set(tokenize(alias, language)), language)
+               for alias in entity)
 
 
 def _names_every(said: frozenset[str], entities: list[list[str]]) -> bool:
