@@ -64,7 +64,8 @@ def test_question_kinds_in_both_languages():
     assert question_kind("tanggal pembukaan hetero solo") == "when"
     # a date noun with a question word asks for a date, whatever "berapa" alone asks
     for question in ("hetero fest vol.4 tgl brp", "irene lahir thn brp", "dibuka hari apa",
-                     "what year did it open"):
+                     "what year did it open", "over what years were they opened",
+                     "renovasinya taun brp"):
         assert question_kind(question) == "when", question
 
 

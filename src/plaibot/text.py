@@ -158,7 +158,7 @@ CHAT_WORDS = {
     "dmna": "dimana", "dimna": "dimana", "ngga": "tidak", "engga": "tidak", "nda": "tidak",
     "ndak": "tidak", "gaada": "tidak ada", "gada": "tidak ada", "bkn": "bukan", "jdi": "jadi",
     "sy": "saya", "gw": "saya", "gue": "saya", "sbnernya": "sebenarnya", "brpa": "berapa",
-    "blg": "menyebut", "bilg": "menyebut", "malem": "malam",
+    "taun": "tahun", "thun": "tahun", "blg": "menyebut", "bilg": "menyebut", "malem": "malam",
     # Saying, in a chat, is what the documents write as "menyebut" (49 times; "bilang" 0).
     "bilang": "menyebut", "ngomong": "menyebut", "ngomongin": "menyebut",
     "omongan": "pernyataan", "omong": "menyebut",
@@ -295,7 +295,7 @@ _KIND_NOUNS: dict[QuestionKind, frozenset[str]] = {
 # A date noun asked with a question word asks for a date, whatever that word alone asks:
 # "tgl brp", "tahun berapa", "hari apa", "what year", "which day".
 _DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b"
-                            r"|\b(what|which) (date|year|day)\b")
+                            r"|\b(what|which) (date|year|day)s?\b")
 # Words that only say which kind of answer is wanted, never what it is about: "mulai
 # kapan" asks when, as "since when" does.
 KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
