@@ -242,6 +242,7 @@ def test_a_sentence_defines_the_whole_subject_or_not_at_all():
 def test_a_budget_is_an_amount_of_money_and_a_share_of_it_is_not():
     assert asks_price(set(words("anggaran apbd buat hetero per tahunnya brp")))
     assert not asks_price(set(words("berapa persen anggaran hetero dari apbd")))
+    assert asks_price(set(words("kemenekraf ngucurin dana brp buat plaiground")))
 
 
 def test_a_name_said_to_act_or_hold_a_post_answers_who_better_than_any_name():

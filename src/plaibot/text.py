@@ -474,8 +474,8 @@ _NOT_COUNTS = re.compile(_FULL_DATE.pattern + r"|\bNo\. ?\d+", re.IGNORECASE)
 
 
 # A price or cost is asked for: only an amount of money answers it, not a count.
-PRICE_WORDS = frozenset("harga biaya tarif ongkos bayar sewa anggaran price prices cost costs "
-                        "fee fees rent budget".split())
+PRICE_WORDS = frozenset("harga biaya tarif ongkos bayar sewa anggaran dana price prices cost costs "
+                        "fee fees rent budget funding funds".split())
 _SHARE_WORDS = frozenset("persen persentase percent percentage share proporsi".split())
 _MONEY = re.compile(r"\bRp ?\d|\brupiah\b|\bUS\$|\$ ?\d|\b(?:IDR|USD) ?\d")
 
