@@ -254,3 +254,13 @@ def test_a_name_said_to_act_or_hold_a_post_answers_who_better_than_any_name():
     # A title with an acronym is part of the name: it says who Rini Widyantini is.
     assert fits_kind("Kata Menteri PANRB Rini Widyantini begitu.", "who",
                      frozenset(words("rini widyantini siapa"))) == 1.0
+
+
+def test_a_named_place_answers_where_partly_and_an_address_fully():
+    asked = frozenset(words("hetero space pertama kali ada di kota mana"))
+    assert fits_kind("Hetero Space Semarang ada di Jl. Setiabudi No. 192.", "where", asked) == 1
+    assert fits_kind("Lokasi pertamanya dibuka di kota Semarang.", "where", asked) == 0.5
+    assert fits_kind("Hetero Space pertama kali dibuka pada 31 Januari 2020.", "where",
+                     asked) == 0
+    # "where did it rank" asks for a place in a ranking, not on a map.
+    assert question_kind("Where did Hetero Space rank among the innovations?") == "other"

@@ -292,6 +292,7 @@ _KIND_NOUNS: dict[QuestionKind, frozenset[str]] = {
     "how_many": frozenset("jumlah luas biaya persen".split()),
     "where": frozenset("alamat address lokasi letak".split()),
 }
+_RANK_WORDS = frozenset("rank ranked ranking peringkat".split())
 # A date noun asked with a question word asks for a date, whatever that word alone asks:
 # "tgl brp", "tahun berapa", "hari apa", "what year", "which day".
 _DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b"
@@ -383,6 +384,8 @@ def question_kind(question: str) -> QuestionKind:
              if not after[:1].isdigit()}
     if "mana" in tokens and not _asks_where(spelled):
         tokens = tokens - {"mana"}  # "kampus mana": which university, not where
+    if tokens & _RANK_WORDS:
+        tokens = tokens - _KIND_WORDS["where"]  # "where did it rank": a place in a ranking
     for cues, found in ((_KIND_WORDS, tokens), (_KIND_NOUNS, nouns)):
         for kind, cue in cues.items():
             if found & cue and not (kind == "how_many" and "how" in tokens
@@ -416,6 +419,10 @@ _AGENT = re.compile(
     r"[A-Z][a-z]+")
 # A street address; in lower case "jalan" is only a road ("simpang jalan": a crossroads).
 _PLACE = re.compile(r"\bJl\.|\bJalan [A-Z]|\b[A-Z]\w+ (?:Street|Road)\b|\bNo\. ?\d")
+
+# A named place a thing is in, at or from ("di Semarang", "in Malang"): where, if no address.
+_IN_PLACE = re.compile(r"\b(?:di|ke|dari|in|at|from) (?:[a-z-]+ ){0,3}[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+_ANY_PLACE = re.compile(f"{_PLACE.pattern}|{_IN_PLACE.pattern}")
 
 _CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re.IGNORECASE)
 
@@ -509,10 +516,14 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
         if _new(_COUNT, sentence, asked):
             return 1.0
     pattern = _KIND_PATTERNS.get(kind)
+    if kind == "where":
+        pattern = _ANY_PLACE
     if not (pattern and _new(pattern, sentence, asked)):
         return 0.0
     if kind == "who":
         return 1.0 if _new(_AGENT, sentence, asked) else 0.5
+    if kind == "where":
+        return 1.0 if _new(_PLACE, sentence, asked) else 0.5 * _new(_IN_PLACE, sentence, asked)
     return 0.5 if kind in ("when", "how_many") else 1.0
 
 
