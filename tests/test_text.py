@@ -62,6 +62,7 @@ def test_question_kinds_in_both_languages():
     assert question_kind("hetero buka jam brp") == question_kind("What time does it open?") == "time"
     assert question_kind("target UMKM tahun pertama brp") == "how_many"  # question words first
     assert question_kind("tanggal pembukaan hetero solo") == "when"
+    assert question_kind("luasnya?") == "how_many"  # a kind noun with its clitic
     # a date noun with a question word asks for a date, whatever "berapa" alone asks
     for question in ("hetero fest vol.4 tgl brp", "irene lahir thn brp", "dibuka hari apa",
                      "what year did it open", "over what years were they opened",

@@ -139,7 +139,7 @@ class ExtractiveAnswerer:
         if named:
             return self._overview(named, hits, language)
         kind = question_kind(question)
-        if context and names_no_question_word(question):
+        if context and names_no_question_word(question) and kind == "other":
             kind = question_kind(context)  # "and the solo one?" asks what was asked before
         sentences = _in_language(self._rank_sentences(question, context, kind, hits, language,
                                                       similarities), language)
@@ -748,7 +748,7 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     rank = holds if kind != "other" else lambda s: holds(s)[:2]
     holder = max((s for s in chosen if s.fits > 0 or kind == "other"), key=rank, default=None)
     # Only a date answers "when": a sentence without one does not open that answer.
-    undated = kind in ("when", "time", "duration") and not chosen[0].fits
+    undated = kind in ("when", "time", "duration", "where") and not chosen[0].fits
     if holder is not None and (undated or rank(holder) > rank(chosen[0])):
         chosen = [holder] + [s for s in chosen if s is not holder]
     if _announces(chosen[0]) and len(chosen) > 1:

@@ -380,7 +380,7 @@ def question_kind(question: str) -> QuestionKind:
     if ("lama" in tokens and tokens & _KIND_WORDS["how_many"]) or {"how", "long"} <= tokens:
         return "duration"  # "berapa lama", "how long": a figure with its unit of time
     # A kind noun before a number gives it, not asks it: "thn 2021 jabatannya apa".
-    nouns = {w for w, after in zip(spelled, [*spelled[1:], ""], strict=False)
+    nouns = {w.removesuffix("nya") for w, after in zip(spelled, [*spelled[1:], ""], strict=False)
              if not after[:1].isdigit()}
     if "mana" in tokens and not _asks_where(spelled):
         tokens = tokens - {"mana"}  # "kampus mana": which university, not where
