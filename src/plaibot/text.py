@@ -165,6 +165,8 @@ CHAT_WORDS = {
     # Everyday words for what the documents name otherwise (read the same way in both).
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan", "jogja": "yogyakarta",
     "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
+    # English forms the stemmer does not meet at the documents' word.
+    "women": "woman", "biggest": "largest", "bigger": "larger",
 }
 
 
