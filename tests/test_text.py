@@ -196,6 +196,8 @@ def test_an_ordinal_answers_which_one():
     ("min mau nanya dong, plaiground tuh programnya kyk apa sih", "plaiground"),
     ("kasih gambaran singkat dong soal hetero space", "hetero space"),
     ("tell me a bit about hetero space purwokerto", "hetero space purwokerto"),
+    ("what's DEN and why does it keep coming up", "den"),
+    ("explain hetero space like im 5", "hetero space"),
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject

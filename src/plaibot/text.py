@@ -592,8 +592,17 @@ def overview_subject(question: str) -> str | None:
     for pattern in _OVERVIEW:
         match = pattern.match(text)
         if match and match["x"].strip():
-            return _MEANT_BY.sub("", match["x"]).strip() or None
+            subject = _SECOND_QUESTION.sub("", _MEANT_BY.sub("", match["x"]))
+            return subject.strip() or None
     return None
+
+
+# A second question after the subject ("what's DEN and why does it keep coming up") or a
+# way of telling it ("like im 5") is not part of the subject.
+_SECOND_QUESTION = re.compile(
+    r"\s+(?:(?:and|dan|terus|trus)\s+(?:why|how|what|who|when|where|kenapa|mengapa|apa"
+    r"|bagaimana|siapa|kapan)\b.*|like\s+(?:i\s+m|im|i\s+am)\b.*|in\s+simple\s+terms"
+    r"|simply|in\s+short|secara\s+singkat|singkat\s+saja)$")
 
 
 # What a visitor says before asking: "min mau nanya dong", "halo kak", "hi there".
