@@ -76,12 +76,13 @@ _ENGLISH = Stemmer.Stemmer("english")
 _STOPWORDS = {"id": STOPWORDS_ID, "en": STOPWORDS_EN_ALL}
 # Questions drop both lists: they mix the languages, and an English "the" or "of" would
 # otherwise match English titles quoted inside Indonesian documents.
-# "soal AI", "terkait AI": in a question only "about".
-_QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | frozenset(
-    "soal mengenai terkait perihal seputar".split()) | frozenset(
+_QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | _ENGLISH_FUNCTION_WORDS | frozenset(
+    # "soal AI", "terkait AI": in a question only "about".
+    "soal mengenai terkait perihal seputar "
     # A greeting or "mau nanya" before a question asks nothing ("min mau nanya dong, ...").
-    "halo hallo hai hi hello hey permisi nanya tanya bertanya gan sis".split()
-) | _ENGLISH_FUNCTION_WORDS
+    "halo hallo hai hi hello hey permisi nanya tanya bertanya gan sis "
+    # "sehari-hari", "daily": how often, not a day the documents name ("Hari Koperasi").
+    "sehari daily everyday".split())
 
 
 def clean_text(text: str) -> str:
