@@ -310,3 +310,9 @@ def test_a_wrong_premise_is_answered_with_what_its_subject_is(assistant):
     answer = assistant.ask("plaiground tuh programnya komdigi ya")
     assert answer.grounded
     assert "Kemenekraf" in first_sentence(answer.text)
+
+
+def test_a_kind_of_place_after_di_is_not_what_is_asked_about(assistant):
+    # "di daerah banyumanik": the area is the place itself, which the passages name.
+    answer = assistant.ask("hetero smg tuh di daerah banyumanik ya")
+    assert answer.grounded and "Banyumanik" in first_sentence(answer.text)

@@ -533,7 +533,8 @@ def _asked_words(question: str, entities: list[list[str]],
     kind = question_kind(question)
     for position, word in enumerate(spelled):
         if (word in names or word in _PADDING or word[0].isdigit()
-                or (word.removesuffix("nya") in PLACE_KINDS and kind == "where")
+                or (word.removesuffix("nya") in PLACE_KINDS
+                    and (kind == "where" or spelled[position - 1:position] in (["di"], ["in"])))
                 or word in KIND_WORDS.get(kind, ())):
             continue
         # One word alone is of no kind: it is stemmed, not read as a question.

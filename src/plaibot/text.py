@@ -168,6 +168,9 @@ CHAT_WORDS = {
     "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
     # English forms the stemmer does not meet at the documents' word.
     "women": "woman", "biggest": "largest", "bigger": "larger",
+    # Months as a chat abbreviates them, in the language each is written in.
+    "aug": "august", "sept": "september", "oct": "october", "dec": "december",
+    "agt": "agustus", "agu": "agustus", "okt": "oktober", "des": "desember",
 }
 
 
