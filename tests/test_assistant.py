@@ -316,3 +316,10 @@ def test_a_kind_of_place_after_di_is_not_what_is_asked_about(assistant):
     # "di daerah banyumanik": the area is the place itself, which the passages name.
     answer = assistant.ask("hetero smg tuh di daerah banyumanik ya")
     assert answer.grounded and "Banyumanik" in first_sentence(answer.text)
+
+
+def test_a_short_form_is_answered_only_by_a_sentence_spelling_it_out(assistant):
+    answer = assistant.ask("metik di emak2 metik tuh singkatan apa")
+    assert answer.grounded and "Melek Teknologi" in first_sentence(answer.text)
+    # The documents never spell PL(AI)GROUND out; what it is does not answer that.
+    assert assistant.ask("plaiground tuh singkatan dr apa").refused

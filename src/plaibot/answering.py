@@ -22,10 +22,12 @@ from plaibot.retrieval import Retrieval, ScoredChunk
 from plaibot.splitting import chunk_sentences
 from plaibot.text import (
     ACCOUNT_WORDS,
+    EXPANSION_WORDS,
     KIND_WORDS,
     LANGUAGES,
     PLACE_KINDS,
     PRICE_WORDS,
+    STOPWORDS_ID,
     Language,
     QuestionKind,
     asks_price,
@@ -181,6 +183,12 @@ class ExtractiveAnswerer:
         if _language_of(chosen[0].chunk.document) == language:
             # An answer opened in the asker's language goes on in it.
             chosen = [c for c in chosen if _language_of(c.chunk.document) == language]
+        if EXPANSION_WORDS & set(words(question)):
+            # "menekraf singkatan apa": only a sentence spelling the short form out answers.
+            spelled = [s for s in sentences if _spells_out(s.text, question)]
+            if not spelled:
+                return refusal(language, confidence, list(hits))
+            chosen = [spelled[0], *(c for c in chosen if c is not spelled[0])]
         units = _counted_nouns(question) if kind == "how_many" else []
         if units and entities and not _passages_name(units, entities, hits):
             # What is counted must itself be named: "luas gedung hetero banyumas brp meter"
@@ -498,7 +506,7 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
 # Words asking for an account, politely or briefly, ask for nothing the documents must name.
-_PADDING = ACCOUNT_WORDS | frozenset(
+_PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | frozenset(
     "persis sebenarnya exactly really actually serve serves get gets behind has have had "
     "been being before after come came ceritakan jelaskan please pls plz kindly quick right "
     "quickly rundown summary summarize summarise sum overview tolong".split())
@@ -762,6 +770,16 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
 
 _NOW = frozenset("sekarang kini terkini terbaru now current currently latest".split())
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _spells_out(sentence: str, question: str) -> bool:
+    """Whether `sentence` writes a short form of the question in full beside it, in
+    brackets: "Menteri Ekonomi Kreatif (Menekraf)", "Emak-Emak Metik (Emak-Emak Melek
+    Teknologi)"."""
+    return any(re.search(rf"\b{re.escape(word)}\s*\(|\([^)]*\b{re.escape(word)}\b[^)]*\)",
+                         sentence, re.IGNORECASE)
+               for word in words(question) if word not in EXPANSION_WORDS and len(word) > 2
+               and word not in STOPWORDS_ID)
 
 
 _HOW_MANY = re.compile(r"\b(?:berapa|berapakah|how many|how much|jumlah)\s+([a-z][\w-]*)"

@@ -589,9 +589,17 @@ _OVERVIEW = [re.compile(p) for p in (
 )]
 
 
+# Words asking what a short form stands for: "plaiground tuh singkatan dr apa" asks that,
+# not what PL(AI)GROUND is.
+EXPANSION_WORDS = frozenset("singkatan kepanjangan kependekan abbreviation acronym "
+                            "stands".split())
+
+
 def overview_subject(question: str) -> str | None:
     """What an overview question ("apa itu X", "X itu apa", "ceritakan tentang X", "what is
     X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
+    if EXPANSION_WORDS & set(words(question)):
+        return None
     text = _GREETING.sub("", " ".join(words(question)))
     for pattern in _OVERVIEW:
         match = pattern.match(text)
