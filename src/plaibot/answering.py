@@ -349,7 +349,9 @@ class _Tokens:
     def near(self, term: str) -> bool:
         if len(term) < 4 or term[0].isdigit():
             return False
-        return term in self.prefixes or any(term[:i] in self.words for i in range(4, len(term)))
+        # A four-letter word is a prefix of too many others ("desa" of "desain").
+        return ((len(term) > 4 and term in self.prefixes)
+                or any(term[:i] in self.words for i in range(4, len(term))))
 
 
 @dataclass(frozen=True)
