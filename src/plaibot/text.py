@@ -82,7 +82,9 @@ _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | _ENGLISH_FUNCTION_WORDS 
     # A greeting or "mau nanya" before a question asks nothing ("min mau nanya dong, ...").
     "halo hallo hai hi hello hey permisi nanya tanya bertanya gan sis "
     # "sehari-hari", "daily": how often, not a day the documents name ("Hari Koperasi").
-    "sehari daily everyday".split())
+    "sehari daily everyday "
+    # "ada kelas apa aja disana": there, where the question before was about.
+    "sana sini situ disana disini disitu kesana kesini".split())
 
 
 def clean_text(text: str) -> str:
