@@ -323,3 +323,10 @@ def test_a_short_form_is_answered_only_by_a_sentence_spelling_it_out(assistant):
     assert answer.grounded and "Melek Teknologi" in first_sentence(answer.text)
     # The documents never spell PL(AI)GROUND out; what it is does not answer that.
     assert assistant.ask("plaiground tuh singkatan dr apa").refused
+
+
+def test_there_in_a_follow_up_is_where_the_question_before_was_about(assistant):
+    history = [{"role": "user", "content": "hetero fest 2025 kpn"},
+               {"role": "assistant", "content": "..."}]
+    answer = assistant.ask("ada kelas apa aja disana", history)
+    assert answer.grounded and "Canva" in first_sentence(answer.text)
