@@ -549,7 +549,10 @@ def _asked_words(question: str, entities: list[list[str]],
             continue
         # One word alone is of no kind: it is stemmed, not read as a question.
         stemmed = [content_tokens(word, language, "other") for language in LANGUAGES]
-        if all(stemmed) and min(term_weight(stems[0]) for stems in stemmed) >= _COMMON_IDF:
+        # A place the question puts it in ("kpn ke semarang") is asked however common.
+        placed = spelled[position - 1:position] in (["di"], ["ke"], ["in"], ["to"])
+        if all(stemmed) and (placed or min(term_weight(stems[0]) for stems in stemmed)
+                             >= _COMMON_IDF):
             asked.append((word, bool(verb.match(word)) or _after_who(spelled, position)))
     return asked
 
