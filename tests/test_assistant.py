@@ -332,3 +332,8 @@ def test_there_in_a_follow_up_is_where_the_question_before_was_about(assistant):
                {"role": "assistant", "content": "..."}]
     answer = assistant.ask("ada kelas apa aja disana", history)
     assert answer.grounded and "Canva" in first_sentence(answer.text)
+
+
+def test_what_a_word_means_is_answered_by_its_gloss(assistant):
+    answer = assistant.ask("srawung tuh artinya apa ya")
+    assert answer.grounded and "berkumpul" in first_sentence(answer.text)

@@ -84,7 +84,10 @@ _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | _ENGLISH_FUNCTION_WORDS 
     # "sehari-hari", "daily": how often, not a day the documents name ("Hari Koperasi").
     "sehari daily everyday "
     # "ada kelas apa aja disana": there, where the question before was about.
-    "sana sini situ disana disini disitu kesana kesini".split())
+    "sana sini situ disana disini disitu kesana kesini "
+    # "srawung tuh artinya apa": the documents gloss a word in brackets ("Srawung"
+    # (berkumpul)), writing "arti" twice in all.
+    "artinya".split())
 
 
 def clean_text(text: str) -> str:
