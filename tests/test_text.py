@@ -198,6 +198,7 @@ def test_an_ordinal_answers_which_one():
     ("tell me a bit about hetero space purwokerto", "hetero space purwokerto"),
     ("what's DEN and why does it keep coming up", "den"),
     ("explain hetero space like im 5", "hetero space"),
+    ("di hetero solo ada ruang apa aja", None),  # what it has, not what it is
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject

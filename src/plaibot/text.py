@@ -609,9 +609,15 @@ def overview_subject(question: str) -> str | None:
     for pattern in _OVERVIEW:
         match = pattern.match(text)
         if match and match["x"].strip():
-            subject = _SECOND_QUESTION.sub("", _MEANT_BY.sub("", match["x"]))
-            return subject.strip() or None
+            subject = _SECOND_QUESTION.sub("", _MEANT_BY.sub("", match["x"])).strip()
+            if _NOT_A_SUBJECT.search(subject):
+                return None  # "di hetero solo ada ruang apa aja" asks what it has
+            return subject or None
     return None
+
+
+# A place or "ada" in what an "X apa" question asks of: a question about what X has.
+_NOT_A_SUBJECT = re.compile(r"^(?:di|ke|dari|in|at)\s|\sada\s")
 
 
 # A second question after the subject ("what's DEN and why does it keep coming up") or a
