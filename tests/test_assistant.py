@@ -106,8 +106,10 @@ def test_what_is_asked_beyond_the_names():
     assert asked_for("Who serves as the head of HFS?", hfs, rare) == ["head"]
     assert asked_for("kapan HFS diresmikan", hfs, rare) == []  # a verb: told in other words
     assert asked_for("siapa aja yg ngerjain HFS", hfs, rare) == []  # chat verbs too
-    assert asked_for("brp peserta HFS di Indonesia", hfs,
-                     lambda stem: 1.8 if stem.startswith("indonesia") else 5.0) == ["peserta"]
+    common = lambda stem: 1.8 if stem.startswith("indonesia") else 5.0  # noqa: E731
+    assert asked_for("brp peserta HFS Indonesia", hfs, common) == ["peserta"]
+    # A place the question puts it in is asked, however common: "kpn ke semarang".
+    assert asked_for("brp peserta HFS di Indonesia", hfs, common) == ["peserta", "indonesia"]
 
 
 @pytest.mark.parametrize("question", ["brp hadiah hfs season 3", "siapa CEO impala network skrg"])
