@@ -199,6 +199,9 @@ def test_an_ordinal_answers_which_one():
     ("what's DEN and why does it keep coming up", "den"),
     ("explain hetero space like im 5", "hetero space"),
     ("di hetero solo ada ruang apa aja", None),  # what it has, not what it is
+    ("im a freelancer in central java, what is hetero space exactly", "hetero space"),
+    ("plaigrond itu aplikasi, event, ato apa sih sebenernya", "plaigrond"),
+    ("impala network itu company apa komunitas", "impala network"),
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject

@@ -545,16 +545,18 @@ def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool
 
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
 _FILLER = (r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|saja|to me|please|pls"
-           r"|all about))*")
+           r"|all about|exactly|actually|really))*")
 _KIND_OF = (r"(?:acara|tempat|perusahaan|komunitas|lembaga|organisasi|program|inisiatif"
-            r"|gerakan|platform|startup|badan|instansi|kementerian|usaha|proyek)")
+            r"|gerakan|platform|startup|badan|instansi|kementerian|usaha|proyek|aplikasi"
+            r"|event|company|app)")
 _OVERVIEW = [re.compile(p) for p in (
     r"^(?:apa|apakah|siapa|siapakah)(?:\s+(?:itu|sih|sebenarnya))+\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:siapa|siapakah)\s+(?P<x>.+?)" + _FILLER + "$",
     # What kind of thing X is ("plaiground tuh acara apa?", "impala itu perusahaan apa
     # komunitas?") is what it is.
-    r"^(?P<x>.+?)\s+itu\s+(?:sebuah\s+)?" + _KIND_OF + r"\s+(?:apa|atau)(?:\s+" + _KIND_OF
-    + ")?" + _FILLER + "$",
+    # ... or one of several kinds ("plaiground itu aplikasi, event, ato apa sih").
+    r"^(?P<x>.+?)\s+itu\s+(?:sebuah\s+)?" + _KIND_OF + r"(?:\s+(?:atau\s+)?(?:apa|" + _KIND_OF
+    + "))+" + _FILLER + "$",
     # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
     # "plaiground tuh programnya kyk apa": what X is like is what it is.
@@ -605,6 +607,15 @@ def overview_subject(question: str) -> str | None:
     X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
     if EXPANSION_WORDS & set(words(question)):
         return None
+    subject = _overview_subject(question)
+    if subject is None and "," in question:
+        # "im a freelancer in central java, what is hetero space exactly": the question is
+        # the last clause.
+        subject = _overview_subject(question.rsplit(",", 1)[1])
+    return subject
+
+
+def _overview_subject(question: str) -> str | None:
     text = _GREETING.sub("", " ".join(words(question)))
     for pattern in _OVERVIEW:
         match = pattern.match(text)
