@@ -271,3 +271,17 @@ def test_a_named_place_answers_where_partly_and_an_address_fully():
                      asked) == 0
     # "where did it rank" asks for a place in a ranking, not on a map.
     assert question_kind("Where did Hetero Space rank among the innovations?") == "other"
+
+
+def test_a_district_question_asks_where():
+    assert question_kind("itu masuk kecamatan apa") == "where"
+    assert question_kind("what district is it in exactly") == "where"
+
+
+def test_a_number_is_found_however_its_thousands_are_written():
+    from plaibot.answering import _labelled_numbers, _numbers_in
+
+    assert set(_labelled_numbers(words("angka 6000 pengunjung"))) <= _numbers_in(
+        "Suara Banyumas memproyeksikan sekitar 6.000 pengunjung.")
+    assert "3051" in _numbers_in("28 out of 3,051 proposals")
+    assert "22" not in _numbers_in("renovasi senilai Rp2,2 miliar")  # a decimal stays one

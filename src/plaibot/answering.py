@@ -662,6 +662,7 @@ def _labelled_numbers(spelled: Sequence[str]) -> list[str]:
     for position, word in enumerate(spelled):
         if not word[0].isdigit():
             continue
+        word = _plain_number(word)
         before = [w for w in spelled[max(0, position - 2):position] if w != "ke"][-1:]
         label = _SERIES_LABELS.get(before[0]) if before else None
         numbers.append(f"{label} {word}" if label else word)
@@ -681,6 +682,12 @@ def _range_end(spelled: Sequence[str], position: int) -> int | None:
 
 
 _RANGE_WORDS = frozenset("sampai hingga to until through s d".split())
+# "6.000" (Indonesian), "6,000" (English) and a chat's "6000" are one number.
+_GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+
+
+def _plain_number(word: str) -> str:
+    return re.sub(r"[.,]", "", word) if _GROUPED.fullmatch(word) else word
 
 
 @lru_cache(maxsize=20_000)
@@ -744,7 +751,7 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     ("target" and "kota" in "targetnya brp kota", not just "kota"); a sentence that only
     announces that sources disagree follows the first claim instead of opening."""
     spelled = set(words(question))
-    numbers = {w for w in spelled if w[0].isdigit()}
+    numbers = {_plain_number(w) for w in spelled if w[0].isdigit()}
     now = bool(_NOW & spelled)
 
     def holds(s: _Sentence) -> tuple[int, int, bool, float]:
@@ -755,7 +762,7 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
             named += 1  # "Ten local communities" counts what "how many communities" asks
         # "gubernur jateng skrg siapa": of the governors named, the one in the latest news.
         latest = max(map(int, _YEAR.findall(s.text)), default=0) if now else 0
-        return named + len(numbers & _word_set(s.text)), latest, s.fits > 0, s.fits
+        return named + len(numbers & _numbers_in(s.text)), latest, s.fits > 0, s.fits
 
     # A question of no kind ("tema hetero fest vol 4 apa") is opened by the sentence that
     # names most of what it asks ("tema").

@@ -87,7 +87,9 @@ _QUESTION_STOPWORDS = STOPWORDS_ID | STOPWORDS_EN_ALL | _ENGLISH_FUNCTION_WORDS 
     "sana sini situ disana disini disitu kesana kesini "
     # "srawung tuh artinya apa": the documents gloss a word in brackets ("Srawung"
     # (berkumpul)), writing "arti" twice in all.
-    "artinya".split())
+    "artinya "
+    # "what district is it in exactly": how sure an answer should be, not what it is about.
+    "exactly actually really basically sebenarnya persisnya tepatnya".split())
 
 
 def clean_text(text: str) -> str:
@@ -329,9 +331,10 @@ _CUE_WORDS = frozenset(
 
 # The kinds of place a where-question asks for, which a place's name or a list of them answers.
 PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
-                        "regions place places area areas jalan street road".split())
-_STREET_QUESTION = re.compile(r"\b(jalan|jl|street|road) (apa|mana)\b"
-                              r"|\b(what|which) (street|road)\b")
+                        "regions place places area areas jalan street road kecamatan "
+                        "kelurahan district".split())
+_STREET_QUESTION = re.compile(r"\b(jalan|jl|street|road|kecamatan|kelurahan|district) (apa|mana)\b"
+                              r"|\b(what|which) (street|road|district)\b")
 
 
 def content_tokens(question: str, language: Language,
