@@ -18,16 +18,16 @@ from plaibot.golden import first_sentence, load_golden, run_golden
 
 VISITORS = Path(__file__).parent / "visitors.yaml"
 HELD_OUT = Path(__file__).parent / "visitors_heldout.yaml"
-# Measured 2026-12-03, evening (multilingual-e5-small): answerable 393/475 = 0.827, refused
-# 93/117 = 0.795, with the 220 questions of session 9 (s9-*, s10-*), written by a helper
-# who saw neither code nor answers, on which it began at 98/165 and 34/55 and ended at
-# 112/165 and 39/55. The 372 before them: 273/310 and 49/62 that morning, 281/310 and
-# 54/62 that evening. 2026-12-02: 221/250 and 35/44; 2026-12-01: 149/190 and 21/38.
-ANSWERABLE, REFUSED = 0.81, 0.77
-OVERVIEW = 0.82  # 74/87 (the 2026-12-03 helper's overviews: "explain X like im 5", ...)
-# The held-out set, 2026-12-03 evening: answerable 62/87 = 0.713 (first measured 54/87),
-# refused 26/33 = 0.788 (first 21/33).
-HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.68, 0.75
+# Measured 2026-12-03, late (multilingual-e5-small): answerable 516/619 = 0.834, refused
+# 136/173 = 0.786, with the 200 questions of session 10 (s11-*, s12-*), written by a helper
+# who saw neither code nor answers, on which it began at 89/144 and 37/56 and ended at
+# 112/144 and 40/56. Earlier that evening (592 questions): 393/475 and 93/117; that morning
+# (372): 273/310 and 49/62; 2026-12-02: 221/250 and 35/44; 2026-12-01: 149/190 and 21/38.
+ANSWERABLE, REFUSED = 0.82, 0.77
+OVERVIEW = 0.85  # 101/117 ("im a freelancer in central java, what is hetero space exactly")
+# The held-out set, 2026-12-03 late: answerable 71/87 = 0.816 (first measured 54/87),
+# refused 27/33 = 0.818 (first 21/33).
+HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.78, 0.78
 
 
 @pytest.fixture(scope="module")
