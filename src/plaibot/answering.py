@@ -659,10 +659,10 @@ def _labelled_numbers(spelled: Sequence[str]) -> list[str]:
     """The numbers among `spelled`, each prefixed by its series label ("season 2") when a
     label (or "ke" after one: "volume ke 2") stands before it."""
     numbers = []
-    for position, word in enumerate(spelled):
-        if not word[0].isdigit():
+    for position, spelled_word in enumerate(spelled):
+        if not spelled_word[0].isdigit():
             continue
-        word = _plain_number(word)
+        word = _plain_number(spelled_word)
         before = [w for w in spelled[max(0, position - 2):position] if w != "ke"][-1:]
         label = _SERIES_LABELS.get(before[0]) if before else None
         numbers.append(f"{label} {word}" if label else word)
