@@ -339,3 +339,9 @@ def test_there_in_a_follow_up_is_where_the_question_before_was_about(assistant):
 def test_what_a_word_means_is_answered_by_its_gloss(assistant):
     answer = assistant.ask("srawung tuh artinya apa ya")
     assert answer.grounded and "berkumpul" in first_sentence(answer.text)
+
+
+def test_a_when_question_is_answered_by_a_dated_sentence_though_others_share_its_verb(assistant):
+    # Three sentences say "berdiri" without a date; the dated one answers.
+    answer = assistant.ask("kpn impala space berdiri")
+    assert answer.grounded and "17 Agustus 2016" in first_sentence(answer.text)

@@ -205,7 +205,7 @@ class ExtractiveAnswerer:
         # the date must be in the passage that covers the question best, or say it: a
         # forum's date does not answer "kapan RUU hak cipta disahkan".
         covering = max(chosen, key=lambda c: c.coverage)
-        if (kind in ("time", "duration", "when") or priced_question) and not any(
+        if (kind in _STRICT_KINDS or priced_question) and not any(
                 c.fits and (entities or c.chunk is covering.chunk
                             or c.coverage >= 0.5 * covering.coverage) for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a
@@ -325,6 +325,12 @@ class ExtractiveAnswerer:
                 continue  # what the documents do not know answers only a question about that
             if not any(_repeats(sentence.text, earlier.text) for earlier in chosen):
                 chosen.append(sentence)
+        if kind in _STRICT_KINDS and not any(c.fits for c in chosen):
+            # Only a date answers "kapan": "kpn impala space berdiri" is answered by the dated
+            # "Impala Space dibuka pada 17 Agustus 2016", not three sentences saying "berdiri".
+            dated = next((s for s in ranked[1:] if s.fits), None)
+            if dated and dated.score >= self.runner_up * best.score:
+                chosen = [*chosen[:self.max_sentences - 1], dated]
         return _fact_first(_with_disagreements(chosen, ranked, question), kind, asked, question)
 
 
@@ -769,7 +775,7 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     rank = holds if kind != "other" else lambda s: holds(s)[:2]
     holder = max((s for s in chosen if s.fits > 0 or kind == "other"), key=rank, default=None)
     # Only a date answers "when": a sentence without one does not open that answer.
-    undated = kind in ("when", "time", "duration", "where") and not chosen[0].fits
+    undated = kind in (*_STRICT_KINDS, "where") and not chosen[0].fits
     if holder is not None and (undated or rank(holder) > rank(chosen[0])):
         chosen = [holder] + [s for s in chosen if s is not holder]
     if _announces(chosen[0]) and len(chosen) > 1:
@@ -780,6 +786,8 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     return chosen
 
 
+# Kinds only an answer of that kind answers (a date, a time of day, a length of time).
+_STRICT_KINDS = ("when", "time", "duration")
 _NOW = frozenset("sekarang kini terkini terbaru now current currently latest".split())
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
