@@ -318,13 +318,11 @@ def test_a_wrong_premise_is_answered_with_what_its_subject_is(assistant):
 
 def test_a_kind_of_place_after_di_is_not_what_is_asked_about(assistant):
     # "di daerah banyumanik": the area is the place itself, which the passages name.
-    answer = assistant.ask("hetero smg tuh di daerah banyumanik ya")
-    assert answer.grounded and "Banyumanik" in first_sentence(answer.text)
+    assert "Banyumanik" in _opening(assistant, "hetero smg tuh di daerah banyumanik ya")
 
 
 def test_a_short_form_is_answered_only_by_a_sentence_spelling_it_out(assistant):
-    answer = assistant.ask("metik di emak2 metik tuh singkatan apa")
-    assert answer.grounded and "Melek Teknologi" in first_sentence(answer.text)
+    assert "Melek Teknologi" in _opening(assistant, "metik di emak2 metik tuh singkatan apa")
     # The documents never spell PL(AI)GROUND out; what it is does not answer that.
     assert assistant.ask("plaiground tuh singkatan dr apa").refused
 
@@ -332,16 +330,20 @@ def test_a_short_form_is_answered_only_by_a_sentence_spelling_it_out(assistant):
 def test_there_in_a_follow_up_is_where_the_question_before_was_about(assistant):
     history = [{"role": "user", "content": "hetero fest 2025 kpn"},
                {"role": "assistant", "content": "..."}]
-    answer = assistant.ask("ada kelas apa aja disana", history)
-    assert answer.grounded and "Canva" in first_sentence(answer.text)
+    assert "Canva" in _opening(assistant, "ada kelas apa aja disana", history)
 
 
 def test_what_a_word_means_is_answered_by_its_gloss(assistant):
-    answer = assistant.ask("srawung tuh artinya apa ya")
-    assert answer.grounded and "berkumpul" in first_sentence(answer.text)
+    assert "berkumpul" in _opening(assistant, "srawung tuh artinya apa ya")
 
 
 def test_a_when_question_is_answered_by_a_dated_sentence_though_others_share_its_verb(assistant):
     # Three sentences say "berdiri" without a date; the dated one answers.
-    answer = assistant.ask("kpn impala space berdiri")
-    assert answer.grounded and "17 Agustus 2016" in first_sentence(answer.text)
+    assert "17 Agustus 2016" in _opening(assistant, "kpn impala space berdiri")
+
+
+def _opening(assistant, question, history=None):
+    """The first sentence of a grounded answer to `question`."""
+    answer = assistant.ask(question, history)
+    assert answer.grounded, answer.text
+    return first_sentence(answer.text)

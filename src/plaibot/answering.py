@@ -548,15 +548,16 @@ def _asked_words(question: str, entities: list[list[str]],
     spelled = words(question)
     kind = question_kind(question)
     for position, word in enumerate(spelled):
+        before = spelled[position - 1] if position else ""
         if (word in names or word in _PADDING or word[0].isdigit()
                 or (word.removesuffix("nya") in PLACE_KINDS
-                    and (kind == "where" or spelled[position - 1:position] in (["di"], ["in"])))
+                    and (kind == "where" or before in ("di", "in")))
                 or word in KIND_WORDS.get(kind, ())):
             continue
         # One word alone is of no kind: it is stemmed, not read as a question.
         stemmed = [content_tokens(word, language, "other") for language in LANGUAGES]
         # A place the question puts it in ("kpn ke semarang") is asked however common.
-        placed = spelled[position - 1:position] in (["di"], ["ke"], ["in"], ["to"])
+        placed = before in ("di", "ke", "in", "to")
         if all(stemmed) and (placed or min(term_weight(stems[0]) for stems in stemmed)
                              >= _COMMON_IDF):
             asked.append((word, bool(verb.match(word)) or _after_who(spelled, position)))
