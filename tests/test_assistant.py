@@ -151,6 +151,27 @@ def test_a_bare_name_and_who_is_x_are_overview_questions(assistant, question, op
     assert assistant.ask(question).text.startswith(opening)
 
 
+@pytest.mark.parametrize(("question", "opening"), [
+    # What the sentence says he is, not what he is said to have estimated.
+    ("irfan bahtiar siapa ya, namanya muncul trs", "Irfan Bahtiar adalah Program Manager"),
+    # A name no front matter lists, spelled out where it is named.
+    ("DEN tuh lembaga apa sih", "Dewan Ekonomi Nasional (DEN)"),
+    ("whats the deal with dinas ekraf", "creative-economy offices (Dinas Ekraf)"),
+    # Its other spelling, spelled out, over "Andrie Widyastama was at that time developing".
+    ("who's andrie widyastama", "Andrie Widyatama (Widyastama) led Business Development"),
+])
+def test_what_a_name_without_a_summary_is_opens_with_what_the_documents_say_it_is(
+        assistant, question, opening):
+    assert opening in _opening(assistant, question)
+
+
+def test_the_rewrite_of_aliases_keeps_the_clauses_of_a_question(assistant):
+    # The answerer reads the question in its first clause when the last asks why.
+    rewritten = assistant.retriever.rewrite("ruko space tuh siapa, kok disebut2 pas peresmian hetero")
+    assert rewritten.startswith("ruko space itu siapa, kok")
+    assert assistant.retriever.rewrite("80,43 persen hetero") == "80,43 persen Hetero Space"
+
+
 def test_a_bare_name_of_what_has_no_summary_of_its_own_is_answered_from_the_passages(
         assistant):
     # "Content to The Next Level" is an entity of the ministry's document, with no summary

@@ -202,6 +202,10 @@ def test_an_ordinal_answers_which_one():
     ("im a freelancer in central java, what is hetero space exactly", "hetero space"),
     ("plaigrond itu aplikasi, event, ato apa sih sebenernya", "plaigrond"),
     ("impala network itu company apa komunitas", "impala network"),
+    ("kipp tuh lomba apaan ya", "kipp"),
+    ("whats the deal with dinas ekraf", "dinas ekraf"),
+    ("can u tell me who khaleed hadi pranowo is", "khaleed hadi pranowo"),
+    ("ruko space tuh siapa, kok disebut2 pas peresmian hetero", "ruko space"),  # first clause
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject

@@ -146,6 +146,13 @@ class ExtractiveAnswerer:
         sentences = _in_language(self._rank_sentences(question, context, kind, hits, language,
                                                       similarities), language)
         entities = _named_entities(question, hits)
+        if about_name := _about_name(question, sentences, language, entities):
+            # "irfan bahtiar siapa", "DEN tuh lembaga apa": a name the documents use, with
+            # no summary of its own, is answered by what they say it is.
+            chosen = self._choose_in_order(about_name)
+            text, sources = _cite(chosen)
+            confidence = max(self.min_confidence, self._confidence(about_name[0]))
+            return Answer(text, sources, language, True, confidence, list(hits))
         if entities:
             # A question about X is answered from what is said about X: "jam buka Hetero
             # Space Semarang" is not answered with the opening hours of Banyumas.
@@ -308,6 +315,17 @@ class ExtractiveAnswerer:
         passage, sentence, dense = self.confidence_weights
         return (passage * best.passage_coverage + sentence * best.coverage
                 + dense * max(best.chunk.dense, 0.0))
+
+    def _choose_in_order(self, ordered: list[_Sentence]) -> list[_Sentence]:
+        """The first sentences of `ordered` that say something new, up to `max_sentences`."""
+        chosen: list[_Sentence] = []
+        for sentence in ordered:
+            if len(chosen) >= self.max_sentences:
+                break
+            if not _UNKNOWN.search(sentence.text) and not any(
+                    _repeats(sentence.text, earlier.text) for earlier in chosen):
+                chosen.append(sentence)
+        return chosen or ordered[:1]
 
     def _choose(self, ranked: list[_Sentence], kind: QuestionKind,
                 question: str = "", asked: Sequence[str] = ()) -> list[_Sentence]:
@@ -614,6 +632,71 @@ def _about_subject(sentences: list[_Sentence], entities: list[list[str]],
     # What the subject is answers a wrong premise best: "PL(AI)GROUND adalah inisiatif
     # bersama Kemenekraf dan Impala Network", not a sentence that only names it.
     return sorted(about, key=lambda s: not _defines_entity(s, subject))
+
+
+def _about_name(question: str, sentences: list[_Sentence], language: Language,
+                entities: list[list[str]]) -> list[_Sentence]:
+    """For an overview question whose subject is a proper name the documents write
+    ("Ruko Space", "DEN"): the sentences naming it (by any of its names when it is one of
+    the `entities`), in the asker's language when there are any, those saying what it is
+    first; else none."""
+    subject = overview_subject(question)
+    if not subject:
+        return []
+    # "OPSI yg didapet hetero itu penghargaan apa" asks what OPSI is.
+    name = _RELATIVE_CLAUSE.sub("", subject).split()
+    if not name:
+        return []
+    names = next((e for e in entities if any(words(alias) == name for alias in e)), [])
+    spellings = sorted({tuple(name), *(tuple(words(alias)) for alias in names)}, key=len,
+                       reverse=True)
+    pattern = re.compile("|".join(r"\b" + r"\W*".join(map(re.escape, spelled)) + r"\b"
+                                  for spelled in spellings if spelled), re.IGNORECASE)
+    found = [(s, m) for s in sentences if (m := pattern.search(s.text))]
+    # A name is written with a capital where no sentence starts: "desa" is no name.
+    inside = [m.group().islower() for s in sentences for m in pattern.finditer(s.text)
+              if m.start() > 0]
+    if inside.count(False) <= inside.count(True):
+        return []
+    same = [(s, m) for s, m in found if _language_of(s.chunk.document) == language] or found
+    ranked = sorted(((_says_what_name_is(s, m), s) for s, m in same), key=lambda p: p[0])
+    # Only naming it, they answer no better than the sentences that best cover the question.
+    return [s for _, s in ranked] if ranked[0][0] < 3 else []
+
+
+_RELATIVE_CLAUSE = re.compile(r"\s+(?:yang|that|which|who)\s.*$")
+
+
+def _says_what_name_is(sentence: _Sentence, found: re.Match[str]) -> int:
+    """How well `sentence` says what the name `found` is, best first:
+    0 it opens by saying it ("Irfan Bahtiar adalah Program Manager ...");
+    1 it spells the name out ("Dewan Ekonomi Nasional (DEN)", "Balatkop (balai pelatihan
+    koperasi dan UMKM)", "Andrie Widyatama (Widyastama) led ...");
+    2 it opens with it or gives its title ("Solo Technopark di Kota Solo ...", "Kepala
+    Balatkop Dwi Silo Raharjo");
+    3 it only names it."""
+    text = sentence.text
+    before, after = text[:found.start()], text[found.end():]
+    opens = not before.strip() or before.strip() == "The"
+    if opens and _OPENING_COPULA.match(after):
+        return 0
+    spelled_out = ((before.rstrip().endswith("(") and after.lstrip().startswith(")"))
+                   or bool(_SPELLED_AFTER.match(after)))
+    return 1 if spelled_out else 2 if opens or _TITLE_BEFORE.search(before) else 3
+
+
+# What follows a name that a sentence opens with, when it says what the name is: its other
+# form in brackets, then "adalah", "merupakan", "is a", "was the" ("Andrie Widyastama was at
+# that time developing ..." says what he did).
+_OPENING_COPULA = re.compile(r"^(?:\s*\([^)]*\))?,?\s+(?:adalah|merupakan|ialah"
+                             r"|(?:is|was|are|were)\s+(?:a|an|the|one|its|his|her|their)\b"
+                             r"|(?:is|was|are|were)\s+[A-Z])")
+# Words in brackets after a name, no figure among them: what it stands for ("Balatkop (balai
+# pelatihan koperasi dan UMKM)"), not a date ("OPSI (Desember 2025)").
+_SPELLED_AFTER = re.compile(r"^\s*\([^)\d]+\)")
+# A capitalised word right before a name, not the sentence's first: a title ("Gubernur
+# Jawa Tengah Ganjar Pranowo", "Minister Teuku Riefky Harsya").
+_TITLE_BEFORE = re.compile(r"\S\s+[A-Z][\w.-]*\s+$")
 
 
 def _defines_entity(sentence: _Sentence, entity: list[str]) -> bool:

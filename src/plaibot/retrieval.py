@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -92,6 +93,9 @@ class _Snapshot:
         return [(ids[i], float(scores[i])) for i in top]
 
 
+_CLAUSE_END = re.compile(r",(?!\d)")  # not the comma of a number ("80,43")
+
+
 class HybridRetriever(BaseRetriever):
     """Fuses BM25 (Indonesian/English stemming) with dense similarity.
 
@@ -169,11 +173,15 @@ class HybridRetriever(BaseRetriever):
         """`question` with the aliases of known entities read as their names (see
         `plaibot.entities`); unchanged when it names none."""
         snapshot = self.snapshot
-        rewritten, named = snapshot.entities.rewrite(question, snapshot.keywords.knows)
+        # Clause by clause: the answerer reads "ruko space tuh siapa, kok disebut2 pas
+        # peresmian hetero" as a question in its first clause.
+        clauses = _CLAUSE_END.split(question)
+        said = [snapshot.entities.rewrite(c, snapshot.keywords.knows) for c in clauses]
+        rewritten = ", ".join(clause for clause, _ in said)
         # The rewrite spells the question as bare words: keep the visitor's own text (its
         # case and "?", which a chat model's prompt shows) when no alias was replaced.
-        unchanged = rewritten.casefold() == " ".join(words(question)).casefold()
-        return rewritten if named and not unchanged else question
+        unchanged = rewritten.casefold() == ", ".join(" ".join(words(c)) for c in clauses).casefold()
+        return rewritten if any(named for _, named in said) and not unchanged else question
 
     def moved_context(self, context: str, question: str) -> str | None:
         """The earlier question `context` about the entity a follow-up names that only one

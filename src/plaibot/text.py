@@ -166,6 +166,7 @@ CHAT_WORDS = {
     "dmna": "dimana", "dimna": "dimana", "ngga": "tidak", "engga": "tidak", "nda": "tidak",
     "ndak": "tidak", "gaada": "tidak ada", "gada": "tidak ada", "bkn": "bukan", "jdi": "jadi",
     "sy": "saya", "gw": "saya", "gue": "saya", "sbnernya": "sebenarnya", "brpa": "berapa",
+    "u": "you", "ur": "your",
     "taun": "tahun", "thun": "tahun", "blg": "menyebut", "bilg": "menyebut", "malem": "malam",
     # Saying, in a chat, is what the documents write as "menyebut" (49 times; "bilang" 0).
     "bilang": "menyebut", "ngomong": "menyebut", "ngomongin": "menyebut",
@@ -548,10 +549,11 @@ def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool
 
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
 _FILLER = (r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|saja|to me|please|pls"
-           r"|all about|exactly|actually|really))*")
+           r"|all about|exactly|actually|really|thing|stuff))*")
 _KIND_OF = (r"(?:acara|tempat|perusahaan|komunitas|lembaga|organisasi|program|inisiatif"
             r"|gerakan|platform|startup|badan|instansi|kementerian|usaha|proyek|aplikasi"
-            r"|event|company|app)")
+            r"|event|company|app|lomba|kompetisi|penghargaan|ajang|festival|forum|kegiatan"
+            r"|kawasan|dewan|gedung|bangunan|award|competition|institution|agency)")
 _OVERVIEW = [re.compile(p) for p in (
     r"^(?:apa|apakah|siapa|siapakah)(?:\s+(?:itu|sih|sebenarnya))+\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:siapa|siapakah)\s+(?P<x>.+?)" + _FILLER + "$",
@@ -571,12 +573,13 @@ _OVERVIEW = [re.compile(p) for p in (
     # What X does is what it is ("kemenekraf tuh ngapain aja", "what does Impala do").
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:ngapain|ngapa)" + _FILLER + "$",
     r"^what\s+does\s+(?:the\s+)?(?P<x>.+?)\s+do" + _FILLER + "$",
-    r"^(?:can|could)\s+you\s+tell\s+me\s+(?:about\s+|what\s+)(?:the\s+)?(?P<x>.+?)"
+    r"^(?:can|could)\s+you\s+tell\s+me\s+(?:about\s+|what\s+|who\s+)(?:the\s+)?(?P<x>.+?)"
     r"(?:\s+(?:is|are))?" + _FILLER + "$",
     r"^(?:(?:tolong|kasih|beri|berikan|minta|bisa|boleh)\s+)*(?:ceritakan|jelaskan"
     r"|terangkan|info|informasi|kenalin|kenalkan|perkenalkan|ringkasan|gambaran|penjelasan"
     r"|(?:mau|ingin|pengen)\s+(?:tau|tahu))(?:\s+(?:singkat|umum|lengkap|sedikit|dikit))?"
     + _FILLER + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
+    r"^what\s+(?:is|s)\s+(?:the\s+deal|up)\s+with\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     # "is X some kind of AI startup?", "apakah X itu semacam startup": what X is.
     r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)"
@@ -613,9 +616,19 @@ def overview_subject(question: str) -> str | None:
     subject = _overview_subject(question)
     if subject is None and "," in question:
         # "im a freelancer in central java, what is hetero space exactly": the question is
-        # the last clause.
-        subject = _overview_subject(question.rsplit(",", 1)[1])
+        # the last clause; the first when the last asks nothing ("irfan bahtiar siapa ya,
+        # namanya muncul trs") or why ("ruko space tuh siapa, kok disebut2 pas peresmian").
+        first, last = question.split(",", 1)[0], question.rsplit(",", 1)[1]
+        subject = _overview_subject(last)
+        said = words(last)
+        if subject is None and (said[:1] in (["kok"], ["kenapa"], ["mengapa"], ["why"]) or (
+                names_no_question_word(last) and said[-1:] not in _YES_NO_TAGS)):
+            subject = _overview_subject(first)
     return subject
+
+
+# The words that end a yes/no question ("ada event nya ga"): ga, gak, nggak read "tidak".
+_YES_NO_TAGS = (["tidak"], ["belum"], ["kah"], ["bukan"], ["ya"])
 
 
 def _overview_subject(question: str) -> str | None:
