@@ -165,6 +165,11 @@ def test_what_a_name_without_a_summary_is_opens_with_what_the_documents_say_it_i
     assert opening in _opening(assistant, question)
 
 
+def test_a_how_many_question_answered_by_no_figure_is_refused(assistant):
+    # The passage names the recruiting of young people, and no number of them.
+    assert assistant.ask("luhut mau rekrut brp anak muda buat bikin AI generatif").refused
+
+
 def test_the_rewrite_of_aliases_keeps_the_clauses_of_a_question(assistant):
     # The answerer reads the question in its first clause when the last asks why.
     rewritten = assistant.retriever.rewrite("ruko space tuh siapa, kok disebut2 pas peresmian hetero")

@@ -289,3 +289,9 @@ def test_a_number_is_found_however_its_thousands_are_written():
         "Suara Banyumas memproyeksikan sekitar 6.000 pengunjung.")
     assert "3051" in _numbers_in("28 out of 3,051 proposals")
     assert "22" not in _numbers_in("renovasi senilai Rp2,2 miliar")  # a decimal stays one
+
+
+def test_the_roman_numeral_of_a_name_answers_which_number():
+    asked = frozenset(words("komisi berapa"))
+    assert fits_kind("Ia menjabat Ketua Komisi X DPR.", "how_many", asked) == 1.0
+    assert fits_kind("Ia menjabat ketua komisi di DPR.", "how_many", asked) == 0.0

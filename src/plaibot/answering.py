@@ -212,7 +212,7 @@ class ExtractiveAnswerer:
         # the date must be in the passage that covers the question best, or say it: a
         # forum's date does not answer "kapan RUU hak cipta disahkan".
         covering = max(chosen, key=lambda c: c.coverage)
-        if (kind in _STRICT_KINDS or priced_question) and not any(
+        if (kind in (*_STRICT_KINDS, "how_many") or priced_question) and not any(
                 c.fits and (entities or c.chunk is covering.chunk
                             or c.coverage >= 0.5 * covering.coverage) for c in chosen):
             # Only a time of day answers "jam berapa buka?": not the date it opened; only a

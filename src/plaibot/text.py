@@ -482,7 +482,9 @@ _COUNT = re.compile(
     r"(?<![\d.,])(?!(?:19|20)\d\d(?!\d|[.,]\d))\d[\d.,]*"
     r"|\b(" + _NUMBER_WORDS +
     # ordinals answer "yang ke berapa?" / "which site was it?"
-    r"|pertama|kedua|ketiga|keempat|kelima|first|second|third|fourth|fifth)\b",
+    r"|pertama|kedua|ketiga|keempat|kelima|first|second|third|fourth|fifth)\b"
+    # a roman numeral of a name answers "komisi brp": "Komisi X"
+    r"|(?-i:\b[A-Z][a-z]+\s+[IVX]{1,4}\b)",
     re.IGNORECASE,
 )
 
