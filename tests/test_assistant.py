@@ -170,6 +170,22 @@ def test_a_how_many_question_answered_by_no_figure_is_refused(assistant):
     assert assistant.ask("luhut mau rekrut brp anak muda buat bikin AI generatif").refused
 
 
+@pytest.mark.parametrize("question", [
+    "ketua komisi VII yg rapat sm menekraf soal AI siapa",  # the documents name no chair
+    "kelas canva di hetero fest 2025 pematerinya siapa",  # nor the class's teacher
+])
+def test_who_holds_a_post_the_documents_name_no_holder_of_is_refused(assistant, question):
+    assert assistant.ask(question).refused
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("siapa nama menteri ekraf", "Teuku Riefky Harsya"),  # "nama" asks for the name
+    ("siapa nama arsitek gedung hetero banyumas", "Herman Karsten"),
+])
+def test_who_holds_a_post_the_documents_name_is_answered(assistant, question, name):
+    assert name in _opening(assistant, question)
+
+
 def test_the_rewrite_of_aliases_keeps_the_clauses_of_a_question(assistant):
     # The answerer reads the question in its first clause when the last asks why.
     rewritten = assistant.retriever.rewrite("ruko space tuh siapa, kok disebut2 pas peresmian hetero")

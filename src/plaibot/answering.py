@@ -219,6 +219,13 @@ class ExtractiveAnswerer:
             # length of time "berapa lama?": not a count; only a date "kapan?"; only an
             # amount of money "brp biaya?".
             return refusal(language, confidence, list(hits))
+        roles = [w for w in asked if w.removesuffix("nya") in _ROLES]
+        if kind == "who" and roles and not any(c.fits and _says(c, roles) == len(roles)
+                                               for c in chosen):
+            # Who holds a post is answered by a name said with that post: "ketua komisi VII
+            # ... siapa" is not answered by the minister who met Komisi VII, nor "kelas
+            # canva ... pematerinya siapa" by the programme naming the class.
+            return refusal(language, confidence, list(hits))
         says_unknown = lambda c: (_UNKNOWN.search(c.text)  # noqa: E731
                                   and _speaks_of_what_is_asked(c, question, entities))
         unknown = next(filter(says_unknown, [strongest, *chosen]), None)
@@ -871,6 +878,12 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
 
 
 # Kinds only an answer of that kind answers (a date, a time of day, a length of time).
+# Posts and roles a who-question may ask the holder of. Not "pemimpin", "leader" or
+# "head": the documents say those in other words ("raja terakhir" for "pemimpin terakhir").
+_ROLES = frozenset(
+    "ketua kepala deputi wakil founder founders pendiri pemateri pembicara narasumber mentor "
+    "direktur director ceo menteri minister gubernur governor bupati presiden president "
+    "resident residen arsitek architect perancang manajer manager".split())
 _STRICT_KINDS = ("when", "time", "duration")
 _NOW = frozenset("sekarang kini terkini terbaru now current currently latest".split())
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")

@@ -316,7 +316,9 @@ _DATE_QUESTION = re.compile(r"\b(tanggal|tahun|hari) (berapa|apa)\b"
 KIND_WORDS: dict[QuestionKind, frozenset[str]] = {
     **_KIND_NOUNS, "when": _KIND_NOUNS["when"] | frozenset("mulai sejak since start".split()),
     # The unit of a count: "brp orang" asks how many of what the rest of the question names.
-    "how_many": _KIND_NOUNS["how_many"] | frozenset("orang people persons kali times".split())}
+    "how_many": _KIND_NOUNS["how_many"] | frozenset("orang people persons kali times".split()),
+    # "siapa namanya", "siapa nama menteri ekraf": a name is what "who" asks for.
+    "who": frozenset("nama namanya name names".split())}
 
 
 # Words that only say what kind of answer is wanted ("alamat", "date"). The kind check
@@ -639,12 +641,15 @@ def _overview_subject(question: str) -> str | None:
         match = pattern.match(text)
         if match and match["x"].strip():
             subject = _SECOND_QUESTION.sub("", _MEANT_BY.sub("", match["x"])).strip()
-            if _NOT_A_SUBJECT.search(subject):
+            if _NOT_A_SUBJECT.search(subject) or subject in _POINTING_BACK:
                 return None  # "di hetero solo ada ruang apa aja" asks what it has
             return subject or None
     return None
 
 
+# "siapa namanya", "who is she": who the question before was about, not a thing of its own.
+_POINTING_BACK = frozenset(
+    "nama namanya dia ia beliau itu ini he she it they him her this that".split())
 # A place or "ada" in what an "X apa" question asks of: a question about what X has.
 _NOT_A_SUBJECT = re.compile(r"^(?:di|ke|dari|in|at)\s|\sada\s")
 
