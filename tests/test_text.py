@@ -295,3 +295,16 @@ def test_the_roman_numeral_of_a_name_answers_which_number():
     asked = frozenset(words("komisi berapa"))
     assert fits_kind("Ia menjabat Ketua Komisi X DPR.", "how_many", asked) == 1.0
     assert fits_kind("Ia menjabat ketua komisi di DPR.", "how_many", asked) == 0.0
+
+
+def test_a_question_for_the_date_asks_for_a_day_of_a_month():
+    asked = frozenset(words("diumumkan tgl brp"))
+    assert fits_kind("Target itu diumumkan pada 8 November 2025.", "when", asked) == 1.0
+    assert fits_kind("Targetnya tercapai pada akhir 2025.", "when", asked) == 0.5
+    assert fits_kind("Targetnya tercapai pada akhir 2025.", "when", frozenset({"kapan"})) == 1.0
+
+
+def test_a_chat_verb_with_a_bare_nasal_prefix_meets_its_root():
+    # "nanggung" is "menanggung": the documents write "ditanggung".
+    assert content_tokens("nanggung", "id", "other") == content_tokens("ditanggung", "id", "other")
+    assert content_tokens("nama", "id", "other") == ["nama"]  # a word the dictionary knows

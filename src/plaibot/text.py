@@ -170,7 +170,7 @@ CHAT_WORDS = {
     "taun": "tahun", "thun": "tahun", "blg": "menyebut", "bilg": "menyebut", "malem": "malam",
     # Saying, in a chat, is what the documents write as "menyebut" (49 times; "bilang" 0).
     "bilang": "menyebut", "ngomong": "menyebut", "ngomongin": "menyebut",
-    "omongan": "pernyataan", "omong": "menyebut",
+    "omongan": "pernyataan", "omong": "menyebut", "nongol": "muncul",
     # Everyday words for what the documents name otherwise (read the same way in both).
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan", "jogja": "yogyakarta",
     "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
@@ -248,7 +248,7 @@ def _formal(token: str) -> str:
     return token[:-2] + "kan" if token.endswith("in") and len(token) > 5 else token
 
 
-_CHAT_PREFIX = re.compile(r"^n[gy][aiueo]")
+_CHAT_PREFIX = re.compile(r"^n[gy]?[aiueo]")  # "nyediain", "ngurusin", "nanggung"
 _PLAIN = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
 
@@ -474,6 +474,8 @@ _KIND_PATTERNS = {"time": _CLOCK, "duration": _DURATION, "when": _DATE, "how_man
 # Capitalised only: "minggu" is also a week.
 _WEEKDAY = re.compile(r"\b(Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Ahad|Monday|Tuesday"
                       r"|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_DAY_OF_MONTH = re.compile(r"\b\d{1,2}(?:[–-]\d{1,2})? (" + "|".join(_MONTHS) + r")\b"
+                           r"|\b\d{1,2}/\d{1,2}/(?:19|20)?\d\d\b", re.IGNORECASE)
 _FULL_DATE = re.compile(
     r"\b\d{1,2}(?:[–-]\d{1,2})? (" + "|".join(_MONTHS) + r")\b"
     r"|\b(akhir|awal|pertengahan|end of|beginning of|start of|middle of|mid-)\s?(tahun )?(19|20)\d\d",
@@ -523,6 +525,9 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     if kind == "when" and ({"hari", "apa"} <= asked or {"what", "day"} <= asked):
         # "hari apa?" asks for the day of the week: "Sabtu", not only "8 November 2025".
         return 1.0 if _WEEKDAY.search(sentence) else 0.5 * bool(_FULL_DATE.search(sentence))
+    if kind == "when" and ({"tanggal"} & asked or {"date", "dates"} & asked):
+        # "tgl brp" asks for the day of a month: "8 November 2025", not "akhir 2025".
+        return 1.0 if _DAY_OF_MONTH.search(sentence) else 0.5 * bool(_DATE.search(sentence))
     if kind == "when" and _FULL_DATE.search(sentence):
         return 1.0
     if kind == "how_many" and ("keberapa" in asked or {"ke", "berapa"} <= asked):
