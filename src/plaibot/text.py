@@ -375,12 +375,16 @@ def names_no_question_word(question: str) -> bool:
     return not set(words(question)) & _QUESTION_WORDS
 
 
+# "di gedung mana" asks where, as "di kota mana" does.
+_VENUES = frozenset("gedung building venue".split())
+
+
 def _asks_where(spelled: list[str]) -> bool:
     """Whether a "mana" asks where: "di mana", "mana alamatnya", "kota mana"; after another
     noun it asks which ("kampus mana", "startup mana")."""
     return any(word == "mana" and (
         not position or spelled[position - 1] in ("di", "ke", "dari")
-        or spelled[position - 1].removesuffix("nya") in PLACE_KINDS)
+        or spelled[position - 1].removesuffix("nya") in PLACE_KINDS | _VENUES)
         for position, word in enumerate(spelled))
 
 
