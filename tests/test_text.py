@@ -58,6 +58,7 @@ def test_question_kinds_in_both_languages():
     assert question_kind("How many members?") == "how_many"
     assert question_kind("Siapa menterinya?") == "who"
     assert question_kind("acaranya di gedung mana") == "where"  # a venue, as a city
+    assert question_kind("hetro fest 2025 diadainnya di semarang kan") == "where"  # checks a place
     assert question_kind("Where is it?") == "where"
     assert question_kind("How does it work?") == "other"
     assert question_kind("hetero buka jam brp") == question_kind("What time does it open?") == "time"

@@ -412,7 +412,14 @@ def question_kind(question: str) -> QuestionKind:
             if found & cue and not (kind == "how_many" and "how" in tokens
                                      and not {"many", "much"} & tokens):
                 return kind
+    if _PLACE_CHECKED.search(" ".join(spelled)):
+        return "where"  # "hetero fest 2025 diadain di semarang kan": where it was, then
     return "other"
+
+
+# A yes/no question about where something is or was: "... di semarang kan", "... in jakarta
+# right", answered by the place the documents give.
+_PLACE_CHECKED = re.compile(r"\b(?:di|in|at)\s+\w+(?:\s+\w+)?\s+(?:kan|bukan|right)$")
 
 
 _MONTHS = (
