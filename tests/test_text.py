@@ -310,3 +310,9 @@ def test_a_chat_verb_with_a_bare_nasal_prefix_meets_its_root():
     # "nanggung" is "menanggung": the documents write "ditanggung".
     assert content_tokens("nanggung", "id", "other") == content_tokens("ditanggung", "id", "other")
     assert content_tokens("nama", "id", "other") == ["nama"]  # a word the dictionary knows
+
+
+def test_a_count_of_people_asked_for_is_answered_by_a_count_of_people():
+    asked = frozenset(words("brp org yg datang"))
+    assert fits_kind("Acara itu dihadiri 250 kolaborator.", "how_many", asked) == 1.0
+    assert fits_kind("Acara itu menargetkan 28 provinsi.", "how_many", asked) == 0.0

@@ -465,6 +465,17 @@ _COUNTED = re.compile(r"\b(?:" + _NUMBER_WORDS + r"|(?!(?:19|20)\d\d\b)\d[\d.,]*
 _ONE_OF = re.compile(r"\b(?:salah satu|one of)\b", re.IGNORECASE)  # names one, counts none
 
 
+# A count of people is asked for ("brp org", "how many people"); the nouns that count them.
+_PEOPLE_UNITS = frozenset("orang people persons".split())
+_PEOPLE = frozenset(
+    "orang people persons person anggota member members kolaborator collaborators peserta "
+    "participants pengunjung visitors penerima beneficiaries pendaftar applicants registrants "
+    "pendiri founders ibu mothers moms emak wirausaha entrepreneurs mentor mentors pemuda anak "
+    "karyawan staf staff pegawai employees mahasiswa students siswa pelajar warga residents "
+    "penduduk jiwa inhabitants pemain players atlet athletes tentara soldiers prajurit pasukan "
+    "korban victims penonton spectators pekerja workers petani farmers guru teachers".split())
+
+
 def counted(sentence: str, language: Language) -> frozenset[str]:
     """The stems of what a sentence counts: the word or two after each number ("Ten
     local communities", "tiga lokasi", "2.000 pendaftar")."""
@@ -544,6 +555,10 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     if kind == "how_many" and ("keberapa" in asked or {"ke", "berapa"} <= asked):
         # "lokasi ke berapa" asks for a place in an order: "ketiga", not "tiga lokasi".
         return 1.0 if _ORDINAL.search(sentence) else 0.5 * bool(_NUMBER.search(sentence))
+    if kind == "how_many" and asked & _PEOPLE_UNITS:
+        # "brp org": a count of people ("250 kolaborator"), not of provinces.
+        return float(any(set(words(m.group(1))) & _PEOPLE for m in _COUNTED.finditer(
+            _NOT_COUNTS.sub(" ", sentence))))
     if kind == "how_many" and asks_price(asked):
         return float(bool(_MONEY.search(sentence)))  # "brp biaya": an amount of money
     if kind == "how_many":
