@@ -186,6 +186,13 @@ def test_who_holds_a_post_the_documents_name_is_answered(assistant, question, na
     assert name in _opening(assistant, question)
 
 
+def test_a_follow_up_with_one_word_the_documents_lack_keeps_its_subject(assistant):
+    # "party" is in no document: the question is still about the Semarang opening.
+    answer = assistant.ask("who did the food at the opening party",
+                           ["where is hetero space semarang"])
+    assert answer.grounded and "Food Truck Semarang" in answer.text
+
+
 def test_the_rewrite_of_aliases_keeps_the_clauses_of_a_question(assistant):
     # The answerer reads the question in its first clause when the last asks why.
     rewritten = assistant.retriever.rewrite("ruko space tuh siapa, kok disebut2 pas peresmian hetero")

@@ -170,7 +170,8 @@ CHAT_WORDS = {
     "taun": "tahun", "thun": "tahun", "blg": "menyebut", "bilg": "menyebut", "malem": "malam",
     # Saying, in a chat, is what the documents write as "menyebut" (49 times; "bilang" 0).
     "bilang": "menyebut", "ngomong": "menyebut", "ngomongin": "menyebut",
-    "omongan": "pernyataan", "omong": "menyebut", "nongol": "muncul",
+    "omongan": "pernyataan", "omong": "menyebut", "nongol": "muncul", "ntar": "nanti",
+    "entar": "nanti",
     # Everyday words for what the documents name otherwise (read the same way in both).
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan", "jogja": "yogyakarta",
     "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
