@@ -173,6 +173,8 @@ def test_a_how_many_question_answered_by_no_figure_is_refused(assistant):
 @pytest.mark.parametrize("question", [
     "ketua komisi VII yg rapat sm menekraf soal AI siapa",  # the documents name no chair
     "kelas canva di hetero fest 2025 pematerinya siapa",  # nor the class's teacher
+    # The vice-governor is named by post only; "Gubernur ... Ganjar Pranowo" is another post.
+    "wagub jateng yg ngomongin sektor hetero solo namanya siapa",
 ])
 def test_who_holds_a_post_the_documents_name_no_holder_of_is_refused(assistant, question):
     assert assistant.ask(question).refused
@@ -181,6 +183,7 @@ def test_who_holds_a_post_the_documents_name_no_holder_of_is_refused(assistant, 
 @pytest.mark.parametrize(("question", "name"), [
     ("siapa nama menteri ekraf", "Teuku Riefky Harsya"),  # "nama" asks for the name
     ("siapa nama arsitek gedung hetero banyumas", "Herman Karsten"),
+    ("Siapa founder Impala Space?", "Gatot Hendraputra"),  # "pendiri (founder) ... adalah"
 ])
 def test_who_holds_a_post_the_documents_name_is_answered(assistant, question, name):
     assert name in _opening(assistant, question)

@@ -220,8 +220,8 @@ class ExtractiveAnswerer:
             # amount of money "brp biaya?".
             return refusal(language, confidence, list(hits))
         roles = [w for w in asked if w.removesuffix("nya") in _ROLES]
-        if kind == "who" and roles and not any(c.fits and _says(c, roles) == len(roles)
-                                               for c in chosen):
+        if kind == "who" and roles and not any(_says(c, roles) == len(roles)
+                                               and _names_holder(c, roles) for c in chosen):
             # Who holds a post is answered by a name said with that post: "ketua komisi VII
             # ... siapa" is not answered by the minister who met Komisi VII, nor "kelas
             # canva ... pematerinya siapa" by the programme naming the class.
@@ -878,6 +878,34 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
 
 
 # Kinds only an answer of that kind answers (a date, a time of day, a length of time).
+def _names_holder(sentence: _Sentence, roles: Sequence[str]) -> bool:
+    """Whether `sentence` names who holds the posts `roles`: beside the post when it says
+    the post, else (the post in its heading or the sentence before) any name."""
+    stems = [re.escape(role.removesuffix("nya")[:5]) for role in roles]
+    if not any(re.search(r"(?i:\b" + stem + ")", sentence.text) for stem in stems):
+        return bool(sentence.fits)
+    return all(_holds_post(sentence.text, stem) for stem in stems)
+
+
+def _holds_post(sentence: str, stem: str) -> bool:
+    """Whether `sentence` gives a name with the post whose word starts with `stem`: "Kepala
+    Balatkop Dwi Silo Raharjo", "Irfan Bahtiar adalah Program Manager", "pendiri (founder)
+    Impala Space adalah Gatot Hendraputra"; not "Wakil Gubernur Jawa Tengah menambahkan
+    ..." (a place) or "didampingi mentor"."""
+    after = re.compile(r"(?i:\b" + stem + r"\w*)[^\w\s]*\s+(?:(?:[a-z]+|[A-Z][\w.-]*)[^\w\s]*"
+                       r"\s+){0,4}?" + _PERSON)
+    before = re.compile(_PERSON + r"(?:,|\s+(?:adalah|merupakan|is|was|sebagai|as|menjadi"
+                        r"|menjabat|became))\s+(?:\S+\s+){0,3}?(?i:" + stem + ")")
+    return bool(after.search(sentence) or before.search(sentence))
+
+
+# A person's name: two or more capitalised words, not opening with a place or a title.
+_PERSON = (r"(?!(?:Jawa|Central|Tengah|Java|Jakarta|Semarang|Solo|Banyumas|Surakarta"
+           r"|Indonesia|Hetero|Kementerian|Ministry|Komisi|Badan|Dinas|Gubernur|Governor"
+           r"|Menteri|Minister|Wakil|Deputy|Kepala|Head|Ketua|Chair|Direktur|Director"
+           r"|Presiden|President)\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+
+
 # Posts and roles a who-question may ask the holder of. Not "pemimpin", "leader" or
 # "head": the documents say those in other words ("raja terakhir" for "pemimpin terakhir").
 _ROLES = frozenset(
