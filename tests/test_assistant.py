@@ -175,6 +175,7 @@ def test_a_how_many_question_answered_by_no_figure_is_refused(assistant):
     "kelas canva di hetero fest 2025 pematerinya siapa",  # nor the class's teacher
     # The vice-governor is named by post only; "Gubernur ... Ganjar Pranowo" is another post.
     "wagub jateng yg ngomongin sektor hetero solo namanya siapa",
+    "mentor2 hfs season 3 siapa aja",  # 20 participants get mentors; no mentor is named
 ])
 def test_who_holds_a_post_the_documents_name_no_holder_of_is_refused(assistant, question):
     assert assistant.ask(question).refused

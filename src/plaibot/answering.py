@@ -219,7 +219,8 @@ class ExtractiveAnswerer:
             # length of time "berapa lama?": not a count; only a date "kapan?"; only an
             # amount of money "brp biaya?".
             return refusal(language, confidence, list(hits))
-        roles = [w for w in asked if w.removesuffix("nya") in _ROLES]
+        # Verbs too: "mentor" reads as a me- verb.
+        roles = [w for w, _ in asked_words if w.removesuffix("nya") in _ROLES]
         if kind == "who" and roles and not any(_says(c, roles) == len(roles)
                                                and _names_holder(c, roles) for c in chosen):
             # Who holds a post is answered by a name said with that post: "ketua komisi VII
