@@ -190,6 +190,12 @@ def test_who_holds_a_post_the_documents_name_is_answered(assistant, question, na
     assert name in _opening(assistant, question)
 
 
+@pytest.mark.parametrize("question", ["hetero space tegal kpn buka", "hetero space bandung dmn"])
+def test_a_site_the_documents_do_not_have_is_refused(assistant, question):
+    # Semarang, Solo and Banyumas are the sites; "Radar Tegal" and Bandung are named elsewhere.
+    assert assistant.ask(question).refused
+
+
 def test_a_follow_up_with_one_word_the_documents_lack_keeps_its_subject(assistant):
     # "party" is in no document: the question is still about the Semarang opening.
     answer = assistant.ask("who did the food at the opening party",

@@ -146,6 +146,8 @@ class ExtractiveAnswerer:
         sentences = _in_language(self._rank_sentences(question, context, kind, hits, language,
                                                       similarities), language)
         entities = _named_entities(question, hits)
+        if _unknown_sibling(question, hits):
+            return refusal(language, 0.0, list(hits))
         if about_name := _about_name(question, sentences, language, entities):
             # "irfan bahtiar siapa", "DEN tuh lembaga apa": a name the documents use, with
             # no summary of its own, is answered by what they say it is.
@@ -522,6 +524,33 @@ def _named_entities(question: str, hits: Sequence[ScoredChunk]) -> list[list[str
     spelled = {name: set(words(name)) for name in found}
     return [found[n] for n in found
             if not any(m != n and spelled[n] < spelled[m] for m in found)]
+
+
+def _unknown_sibling(question: str, hits: Sequence[ScoredChunk]) -> bool:
+    """Whether the question names a sibling of known entities that the documents do not
+    have: "hetero space tegal" beside Hetero Space Semarang, Solo and Banyumas, with "Tegal"
+    written as a name ("Radar Tegal") in the passages."""
+    aliases = {tuple(words(alias)) for hit in hits
+               for entity in _entities_of(hit.document.metadata.get("entities"))
+               for alias in entity}
+    spelled = tuple(words(question))
+    named = {word for alias in aliases for word in alias}
+    for alias in (a for a in aliases if len(a) > 1):
+        siblings = {a[len(alias)] for a in aliases if len(a) > len(alias) and a[:len(alias)] == alias}
+        for start in range(len(spelled) - len(alias)):
+            if spelled[start:start + len(alias)] != alias or len(siblings) < 2:
+                continue
+            after = spelled[start + len(alias)]
+            if (after.isalpha() and not {after, after.removesuffix("s")} & named
+                    and _written_as_name(after, hits)):
+                return True
+    return False
+
+
+def _written_as_name(word: str, hits: Sequence[ScoredChunk]) -> bool:
+    """Whether the passages write `word` with a capital inside a sentence, as a name."""
+    pattern = re.compile(r"[\w,] " + re.escape(word.capitalize()) + r"\b")
+    return any(pattern.search(hit.document.page_content) for hit in hits)
 
 
 def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
