@@ -196,6 +196,12 @@ def test_a_site_the_documents_do_not_have_is_refused(assistant, question):
     assert assistant.ask(question).refused
 
 
+def test_a_which_question_names_no_sibling_to_move_to(assistant):
+    # "kementerian" of "kementerian mana" made "Dinas Ekraf" the ministry (Kementerian Ekraf).
+    answer = assistant.ask("sama kementerian mana", ["skb dinas ekraf diteken kpn"])
+    assert "Kementerian Dalam Negeri" in first_sentence(answer.text)
+
+
 def test_a_follow_up_with_one_word_the_documents_lack_keeps_its_subject(assistant):
     # "party" is in no document: the question is still about the Semarang opening.
     answer = assistant.ask("who did the food at the opening party",

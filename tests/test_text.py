@@ -316,3 +316,14 @@ def test_a_count_of_people_asked_for_is_answered_by_a_count_of_people():
     asked = frozenset(words("brp org yg datang"))
     assert fits_kind("Acara itu dihadiri 250 kolaborator.", "how_many", asked) == 1.0
     assert fits_kind("Acara itu menargetkan 28 provinsi.", "how_many", asked) == 0.0
+
+
+@pytest.mark.parametrize("question", ["which minister is backing it", "sama kementerian mana"])
+def test_which_of_people_or_bodies_asks_who(question):
+    assert question_kind(question) == "who"
+
+
+def test_a_which_question_is_answered_by_a_name_of_that_kind():
+    asked = frozenset(words("sama kementerian mana"))
+    assert fits_kind("Kemenekraf dan Kementerian Dalam Negeri meneken SKB.", "who", asked) == 1.0
+    assert fits_kind("Menurut Menteri Teuku Riefky Harsya, SKB diteken.", "who", asked) == 0.5

@@ -192,8 +192,12 @@ class HybridRetriever(BaseRetriever):
         if entities.rewrite(question)[1]:  # the follow-up names its own entity
             return None
         rewritten, named = entities.rewrite(context, self.snapshot.keywords.knows)
+        spelled = words(question)
+        # "sama kementerian mana" asks which ministry: it names none.
+        said = [w for w, after in zip(spelled, [*spelled[1:], ""], strict=True)
+                if after not in ("mana", "apa")]
         for name in named:
-            other = entities.sibling(name, words(question))
+            other = entities.sibling(name, said)
             if other:
                 return rewritten.replace(name, other)
         return None

@@ -404,6 +404,8 @@ def question_kind(question: str) -> QuestionKind:
     # A kind noun before a number gives it, not asks it: "thn 2021 jabatannya apa".
     nouns = {w.removesuffix("nya") for w, after in zip(spelled, [*spelled[1:], ""], strict=False)
              if not after[:1].isdigit()}
+    if _WHICH_HOLDER.search(" ".join(spelled)):
+        return "who"  # "which minister is backing it", "perusahaan mana": a name
     if "mana" in tokens and not _asks_where(spelled):
         tokens = tokens - {"mana"}  # "kampus mana": which university, not where
     if tokens & _RANK_WORDS:
@@ -418,6 +420,14 @@ def question_kind(question: str) -> QuestionKind:
     return "other"
 
 
+# "Which" of people, posts or bodies asks for a name, as "who" does.
+_HOLDER_WORDS = frozenset(
+    "minister ministers ministry person people company companies firm firms organisation "
+    "organization official officials governor director founder menteri kementerian "
+    "perusahaan lembaga instansi tokoh pejabat gubernur direktur pendiri organisasi".split())
+_HOLDERS = "(?:" + "|".join(sorted(_HOLDER_WORDS)) + ")"
+_WHICH_HOLDER = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?" + _HOLDERS + r"\b"
+                           r"|\b" + _HOLDERS + r"\s+(?:\w+\s+)?mana\b")
 # A yes/no question about where something is or was: "... di semarang kan", "... in jakarta
 # right", answered by the place the documents give.
 _PLACE_CHECKED = re.compile(r"\b(?:di|in|at)\s+\w+(?:\s+\w+)?\s+(?:kan|bukan|right)$")
@@ -571,6 +581,11 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
         pattern = _ANY_PLACE
     if not (pattern and _new(pattern, sentence, asked)):
         return 0.0
+    if kind == "who" and (holders := asked & _HOLDER_WORDS):
+        # "sama kementerian mana", "which minister": a name of that kind ("Kementerian
+        # Dalam Negeri", "Minister Teuku Riefky Harsya") is the full answer.
+        return 1.0 if any(re.search(r"\b" + h.capitalize() + r"\s+[A-Z]", sentence)
+                          for h in holders) else 0.5
     if kind == "who":
         return 1.0 if _new(_AGENT, sentence, asked) else 0.5
     if kind == "where":
