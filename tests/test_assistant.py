@@ -196,6 +196,12 @@ def test_a_site_the_documents_do_not_have_is_refused(assistant, question):
     assert assistant.ask(question).refused
 
 
+def test_a_comparison_is_answered_by_what_each_thing_is(assistant):
+    answer = assistant.ask("bedanya hetero space sm impala space apa")
+    assert answer.text.startswith("Hetero Space adalah")
+    assert "Impala Network adalah" in answer.text  # Impala Space's summary is its network's
+
+
 def test_a_which_question_names_no_sibling_to_move_to(assistant):
     # "kementerian" of "kementerian mana" made "Dinas Ekraf" the ministry (Kementerian Ekraf).
     answer = assistant.ask("sama kementerian mana", ["skb dinas ekraf diteken kpn"])

@@ -2,6 +2,7 @@ import pytest
 
 from plaibot.text import (
     asks_price,
+    compared_subjects,
     content_tokens,
     counted,
     detect_language,
@@ -327,3 +328,14 @@ def test_a_which_question_is_answered_by_a_name_of_that_kind():
     asked = frozenset(words("sama kementerian mana"))
     assert fits_kind("Kemenekraf dan Kementerian Dalam Negeri meneken SKB.", "who", asked) == 1.0
     assert fits_kind("Menurut Menteri Teuku Riefky Harsya, SKB diteken.", "who", asked) == 0.5
+
+
+@pytest.mark.parametrize(("question", "compared"), [
+    ("bedanya hetero space sm impala space apa", ("hetero space", "impala space")),
+    ("kemenekraf sm komdigi bedanya apa sih", ("kemenekraf", "komdigi")),
+    ("whats the difference between impala network and impala space",
+     ("impala network", "impala space")),
+    ("hetero space sama impala space", None),  # no word of difference: not a comparison
+])
+def test_comparisons_name_the_two_things_compared(question, compared):
+    assert compared_subjects(question) == compared

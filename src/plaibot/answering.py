@@ -261,7 +261,13 @@ class ExtractiveAnswerer:
             _Sentence(text, hit, keys, 1.0, 1.0, position, 0.0, 1.0)
             for hit in summary
             for position, (text, keys) in enumerate(chunk_sentences(hit.document))
-        ][: self.max_sentences]
+        ]
+        # Two things compared ("bedanya X sm Y"): what each is, the first named first.
+        abouts = list(dict.fromkeys(h.document.metadata.get("about") for h in same))
+        if len(abouts) > 1:
+            sentences.sort(key=lambda s: (s.position, abouts.index(
+                s.chunk.document.metadata.get("about"))))
+        sentences = sentences[: self.max_sentences]
         if not sentences:
             return refusal(language, 0.0, list(hits))
         text, sources = _cite(sentences)

@@ -19,7 +19,7 @@ from plaibot.embeddings import Embedder
 from plaibot.entities import EntityIndex
 from plaibot.keyword import KeywordIndex, query_tokens
 from plaibot.store import ChunkStore, StoreUnavailable
-from plaibot.text import Language, overview_subject, words
+from plaibot.text import Language, compared_subjects, overview_subject, words
 
 log = logging.getLogger(__name__)
 
@@ -206,17 +206,23 @@ class HybridRetriever(BaseRetriever):
         """`hits` led by the summary chunks of the entity an overview question asks about
         ("apa itu Hetero Space?", or only its name), in every language, marked `named`."""
         entities = self.snapshot.entities
-        subject = overview_subject(question)
-        name = (entities.subject(subject, entities.rewrite(subject)[1]) if subject
-                else entities.bare_name(question))
-        if name is None:
+        names = [entities.subject(subject, entities.rewrite(subject)[1])
+                 for subject in compared_subjects(question) or ()]
+        if None in names or len(set(names)) < 2:
+            # Not a comparison of two things with summaries: "bedanya X sm Y apa" is
+            # answered by what each is.
+            subject = overview_subject(question)
+            names = [entities.subject(subject, entities.rewrite(subject)[1]) if subject
+                     else entities.bare_name(question)]
+        if None in names:
             return hits
-        summary_ids = {c.id for c in entities.summaries[name]}
+        summaries = [c for name in names for c in entities.summaries[name]]
+        summary_ids = {c.id for c in summaries}
         top = max(hits, key=lambda h: h.score, default=None)
         score, dense = (top.score, top.dense) if top else (1.0, 1.0)
         found = {h.document.id: h for h in hits}
         pinned = [ScoredChunk(c, score, 1.0, max(found[c.id].dense, dense) if c.id in found
-                              else dense, named=True) for c in entities.summaries[name]]
+                              else dense, named=True) for c in summaries]
         return pinned + [h for h in hits if h.document.id not in summary_ids]
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:

@@ -682,6 +682,31 @@ def overview_subject(question: str) -> str | None:
 _YES_NO_TAGS = (["tidak"], ["belum"], ["kah"], ["bukan"], ["ya"])
 
 
+def compared_subjects(question: str) -> tuple[str, str] | None:
+    """The two things a comparison asks about ("bedanya hetero space sm impala space apa",
+    "kemenekraf sm komdigi bedanya apa", "difference between X and Y"), as lower-case
+    words; else None. What each one is answers it."""
+    text = _GREETING.sub("", " ".join(words(question)))
+    for pattern in _COMPARISON:
+        match = pattern.match(text)
+        if match and match["x"].strip() and match["y"].strip():
+            return match["x"].strip(), match["y"].strip()
+    return None
+
+
+_AND = r"\s+(?:sama|dengan|dan|vs|versus|and|with|or|atau)\s+"
+_COMPARISON = [re.compile(p) for p in (
+    r"^(?:apa\s+)?(?:bedanya|perbedaan|perbedaannya|beda)\s+(?:antara\s+)?(?P<x>.+?)" + _AND
+    + r"(?P<y>.+?)(?:\s+(?:itu\s+)?apa)?" + _FILLER + "$",
+    r"^(?P<x>.+?)" + _AND + r"(?P<y>.+?)\s+(?:itu\s+)?(?:bedanya|beda|perbedaannya|perbedaan)"
+    r"(?:\s+(?:apa|tidak|nggak|ga))?(?:\s+sih|\s+ya|\s+bingung|\s+saja)*$",
+    r"^(?:what\s+is\s+|what\s+s\s+)?(?:the\s+)?difference\s+between\s+(?:the\s+)?(?P<x>.+?)"
+    + _AND + r"(?:the\s+)?(?P<y>.+?)" + _FILLER + "$",
+    r"^how\s+is\s+(?:the\s+)?(?P<x>.+?)\s+different\s+from\s+(?:the\s+)?(?P<y>.+?)" + _FILLER
+    + "$",
+)]
+
+
 def _overview_subject(question: str) -> str | None:
     text = _GREETING.sub("", " ".join(words(question)))
     for pattern in _OVERVIEW:
