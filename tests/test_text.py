@@ -209,6 +209,8 @@ def test_an_ordinal_answers_which_one():
     ("whats the deal with dinas ekraf", "dinas ekraf"),
     ("can u tell me who khaleed hadi pranowo is", "khaleed hadi pranowo"),
     ("ruko space tuh siapa, kok disebut2 pas peresmian hetero", "ruko space"),  # first clause
+    ("temenku kerja di impala network, itu sebenernya apaan ya", "impala network"),  # "itu"
+    ("kemenekraf punya wamen ga, siapa namanya", None),  # asks who, of the deputy minister
 ])
 def test_overview_questions_in_chat_forms(question, subject):
     assert overview_subject(question) == subject

@@ -664,7 +664,15 @@ def overview_subject(question: str) -> str | None:
     X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
     if EXPANSION_WORDS & set(words(question)):
         return None
+    if "," in question and _points_back_only(_overview_subject(question.rsplit(",", 1)[1])):
+        # "temenku kerja di impala network, itu sebenernya apaan ya": what the first
+        # clause named last, after its preposition.
+        first = " ".join(words(question.split(",", 1)[0]))
+        named = _PAST_PREPOSITION.sub("", first)
+        return named if named != first else None
     subject = _overview_subject(question)
+    if _points_back_only(subject):
+        subject = None
     if subject is None and "," in question:
         # "im a freelancer in central java, what is hetero space exactly": the question is
         # the last clause; the first when the last asks nothing ("irfan bahtiar siapa ya,
@@ -675,7 +683,17 @@ def overview_subject(question: str) -> str | None:
         if subject is None and (said[:1] in (["kok"], ["kenapa"], ["mengapa"], ["why"]) or (
                 names_no_question_word(last) and said[-1:] not in _YES_NO_TAGS)):
             subject = _overview_subject(first)
+            subject = None if _points_back_only(subject) else subject
     return subject
+
+
+def _points_back_only(subject: str | None) -> bool:
+    return bool(subject) and set(words(subject)) <= _POINTING_BACK | {"sebenarnya", "sih"}
+
+
+# Up to the last preposition of a clause: "temenku kerja di impala network" names Impala
+# Network.
+_PAST_PREPOSITION = re.compile(r"^.*\b(?:di|ke|dari|tentang|soal|sama|at|in|about|of|for|with)\s+")
 
 
 # The words that end a yes/no question ("ada event nya ga"): ga, gak, nggak read "tidak".
@@ -713,7 +731,7 @@ def _overview_subject(question: str) -> str | None:
         match = pattern.match(text)
         if match and match["x"].strip():
             subject = _SECOND_QUESTION.sub("", _MEANT_BY.sub("", match["x"])).strip()
-            if _NOT_A_SUBJECT.search(subject) or subject in _POINTING_BACK:
+            if _NOT_A_SUBJECT.search(subject):
                 return None  # "di hetero solo ada ruang apa aja" asks what it has
             return subject or None
     return None
