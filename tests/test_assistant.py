@@ -4,6 +4,7 @@ import pytest
 from langchain_core.retrievers import BaseRetriever
 
 from plaibot import QuestionError
+from plaibot.answering import _holds_post
 from plaibot.golden import first_sentence
 
 
@@ -418,3 +419,18 @@ def _opening(assistant, question, history=None):
     answer = assistant.ask(question, history)
     assert answer.grounded, answer.text
     return first_sentence(answer.text)
+
+
+@pytest.mark.parametrize(("sentence", "stem", "holds"), [
+    ("Kepala Balatkop Dwi Silo Raharjo menyebut 250 kolaborator.", "kepal", True),
+    ("Irfan Bahtiar adalah Program Manager Hetero Space Banyumas.", "manag", True),
+    ("The last Prime Minister of the (East) German Democratic Republic, Lothar de Maizière, "
+     "is a lawyer.", "minis", True),
+    ("The record was held by John Elway, who led the Broncos and is now Denver's General "
+     "Manager.", "manag", True),
+    ("Wakil Gubernur Jawa Tengah menambahkan fesyen sebagai sektor sasaran.", "wakil", False),
+    ("Dari 100 peserta, 20 peserta akan didampingi mentor.", "mento", False),
+])
+def test_a_post_is_held_by_a_name_beside_it(sentence, stem, holds):
+    assert _holds_post(sentence, stem) is holds
+

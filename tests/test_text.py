@@ -341,3 +341,13 @@ def test_a_which_question_is_answered_by_a_name_of_that_kind():
 ])
 def test_comparisons_name_the_two_things_compared(question, compared):
     assert compared_subjects(question) == compared
+
+
+def test_a_count_of_people_may_be_a_few_words_before_them():
+    asked = frozenset(words("how many people were lost"))
+    assert fits_kind("Algiers lost 30 to 50 thousand inhabitants in 1620.", "how_many", asked) == 1.0
+
+
+def test_everyday_english_words_read_as_the_documents_word():
+    assert words("whats the goal of the firms") == ["what", "is", "the", "aim", "of", "the",
+                                                    "companies"]

@@ -926,12 +926,12 @@ def _names_holder(sentence: _Sentence, roles: Sequence[str]) -> bool:
 def _holds_post(sentence: str, stem: str) -> bool:
     """Whether `sentence` gives a name with the post whose word starts with `stem`: "Kepala
     Balatkop Dwi Silo Raharjo", "Irfan Bahtiar adalah Program Manager", "pendiri (founder)
-    Impala Space adalah Gatot Hendraputra"; not "Wakil Gubernur Jawa Tengah menambahkan
+    Impala Space adalah Gatot Hendraputra", "John Elway, who ... is ... General Manager"; not "Wakil Gubernur Jawa Tengah menambahkan
     ..." (a place) or "didampingi mentor"."""
-    after = re.compile(r"(?i:\b" + stem + r"\w*)[^\w\s]*\s+(?:(?:[a-z]+|[A-Z][\w.-]*)[^\w\s]*"
-                       r"\s+){0,4}?" + _PERSON)
-    before = re.compile(_PERSON + r"(?:,|\s+(?:adalah|merupakan|is|was|sebagai|as|menjadi"
-                        r"|menjabat|became))\s+(?:\S+\s+){0,3}?(?i:" + stem + ")")
+    after = re.compile(r"(?i:\b" + stem + r"\w*)[^\w\s]*\s+(?:\S+\s+){0,4}?" + _PERSON)
+    before = re.compile(_PERSON + r"(?:,\s+(?:who|yang)\s+(?:\S+\s+){0,25}?|(?:,|\s+(?:adalah"
+                        r"|merupakan|is|was|sebagai|as|menjadi|menjabat|became))\s+(?:\S+\s+){0,3}?)"
+                        r"(?i:" + stem + ")")
     return bool(after.search(sentence) or before.search(sentence))
 
 
@@ -939,7 +939,8 @@ def _holds_post(sentence: str, stem: str) -> bool:
 _PERSON = (r"(?!(?:Jawa|Central|Tengah|Java|Jakarta|Semarang|Solo|Banyumas|Surakarta"
            r"|Indonesia|Hetero|Kementerian|Ministry|Komisi|Badan|Dinas|Gubernur|Governor"
            r"|Menteri|Minister|Wakil|Deputy|Kepala|Head|Ketua|Chair|Direktur|Director"
-           r"|Presiden|President)\b)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+           r"|Presiden|President)\b)[A-Z][^\W\d_]+(?:\s+(?:(?:de|van|von|bin|binti|al|el)\s+)?"
+           r"[A-Z][^\W\d_]+)+")
 
 
 # Posts and roles a who-question may ask the holder of. Not "pemimpin", "leader" or

@@ -176,7 +176,8 @@ CHAT_WORDS = {
     "kampus": "universitas", "cabang": "lokasi", "ide": "gagasan", "jogja": "yogyakarta",
     "jogjakarta": "yogyakarta", "yogya": "yogyakarta",
     # English forms the stemmer does not meet at the documents' word.
-    "women": "woman", "biggest": "largest", "bigger": "larger",
+    "women": "woman", "biggest": "largest", "bigger": "larger", "goal": "aim", "goals": "aims",
+    "purpose": "aim", "firm": "company", "firms": "companies", "boss": "head",
     # Months as a chat abbreviates them, in the language each is written in.
     "aug": "august", "sept": "september", "oct": "october", "dec": "december",
     "agt": "agustus", "agu": "agustus", "okt": "oktober", "des": "desember",
@@ -484,7 +485,8 @@ _PEOPLE = frozenset(
     "pendiri founders ibu mothers moms emak wirausaha entrepreneurs mentor mentors pemuda anak "
     "karyawan staf staff pegawai employees mahasiswa students siswa pelajar warga residents "
     "penduduk jiwa inhabitants pemain players atlet athletes tentara soldiers prajurit pasukan "
-    "korban victims penonton spectators pekerja workers petani farmers guru teachers".split())
+    "korban victims penonton spectators pekerja workers petani farmers guru teachers crew "
+    "astronauts passengers penumpang awak".split())
 
 
 def counted(sentence: str, language: Language) -> frozenset[str]:
@@ -567,9 +569,11 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
         # "lokasi ke berapa" asks for a place in an order: "ketiga", not "tiga lokasi".
         return 1.0 if _ORDINAL.search(sentence) else 0.5 * bool(_NUMBER.search(sentence))
     if kind == "how_many" and asked & _PEOPLE_UNITS:
-        # "brp org": a count of people ("250 kolaborator"), not of provinces.
-        return float(any(set(words(m.group(1))) & _PEOPLE for m in _COUNTED.finditer(
-            _NOT_COUNTS.sub(" ", sentence))))
+        # "brp org": a count of people ("250 kolaborator", "30 to 50 thousand inhabitants"),
+        # not of provinces.
+        spelled = words(_NOT_COUNTS.sub(" ", sentence))
+        return float(any(_COUNT.fullmatch(word) and set(spelled[i + 1:i + 4]) & _PEOPLE
+                         for i, word in enumerate(spelled)))
     if kind == "how_many" and asks_price(asked):
         return float(bool(_MONEY.search(sentence)))  # "brp biaya": an amount of money
     if kind == "how_many":
