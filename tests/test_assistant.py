@@ -218,7 +218,8 @@ def test_a_follow_up_with_one_word_the_documents_lack_keeps_its_subject(assistan
 
 def test_the_rewrite_of_aliases_keeps_the_clauses_of_a_question(assistant):
     # The answerer reads the question in its first clause when the last asks why.
-    rewritten = assistant.retriever.rewrite("ruko space tuh siapa, kok disebut2 pas peresmian hetero")
+    question = "ruko space tuh siapa, kok disebut2 pas peresmian hetero"
+    rewritten = assistant.retriever.rewrite(question)
     assert rewritten.startswith("ruko space itu siapa, kok")
     assert assistant.retriever.rewrite("80,43 persen hetero") == "80,43 persen Hetero Space"
 

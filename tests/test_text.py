@@ -345,7 +345,8 @@ def test_comparisons_name_the_two_things_compared(question, compared):
 
 def test_a_count_of_people_may_be_a_few_words_before_them():
     asked = frozenset(words("how many people were lost"))
-    assert fits_kind("Algiers lost 30 to 50 thousand inhabitants in 1620.", "how_many", asked) == 1.0
+    sentence = "Algiers lost 30 to 50 thousand inhabitants in 1620."
+    assert fits_kind(sentence, "how_many", asked) == 1.0
 
 
 def test_everyday_english_words_read_as_the_documents_word():

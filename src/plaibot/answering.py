@@ -542,7 +542,8 @@ def _unknown_sibling(question: str, hits: Sequence[ScoredChunk]) -> bool:
     spelled = tuple(words(question))
     named = {word for alias in aliases for word in alias}
     for alias in (a for a in aliases if len(a) > 1):
-        siblings = {a[len(alias)] for a in aliases if len(a) > len(alias) and a[:len(alias)] == alias}
+        siblings = {a[len(alias)] for a in aliases
+                    if len(a) > len(alias) and a[:len(alias)] == alias}
         for start in range(len(spelled) - len(alias)):
             if spelled[start:start + len(alias)] != alias or len(siblings) < 2:
                 continue
@@ -926,8 +927,8 @@ def _names_holder(sentence: _Sentence, roles: Sequence[str]) -> bool:
 def _holds_post(sentence: str, stem: str) -> bool:
     """Whether `sentence` gives a name with the post whose word starts with `stem`: "Kepala
     Balatkop Dwi Silo Raharjo", "Irfan Bahtiar adalah Program Manager", "pendiri (founder)
-    Impala Space adalah Gatot Hendraputra", "John Elway, who ... is ... General Manager"; not "Wakil Gubernur Jawa Tengah menambahkan
-    ..." (a place) or "didampingi mentor"."""
+    Impala Space adalah Gatot Hendraputra", "John Elway, who ... is ... General Manager";
+    not "Wakil Gubernur Jawa Tengah menambahkan ..." (a place) or "didampingi mentor"."""
     after = re.compile(r"(?i:\b" + stem + r"\w*)[^\w\s]*\s+(?:\S+\s+){0,4}?" + _PERSON)
     before = re.compile(_PERSON + r"(?:,\s+(?:who|yang)\s+(?:\S+\s+){0,25}?|(?:,|\s+(?:adalah"
                         r"|merupakan|is|was|sebagai|as|menjadi|menjabat|became))\s+(?:\S+\s+){0,3}?)"

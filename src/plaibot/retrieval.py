@@ -180,7 +180,8 @@ class HybridRetriever(BaseRetriever):
         rewritten = ", ".join(clause for clause, _ in said)
         # The rewrite spells the question as bare words: keep the visitor's own text (its
         # case and "?", which a chat model's prompt shows) when no alias was replaced.
-        unchanged = rewritten.casefold() == ", ".join(" ".join(words(c)) for c in clauses).casefold()
+        spelled = ", ".join(" ".join(words(clause)) for clause in clauses)
+        unchanged = rewritten.casefold() == spelled.casefold()
         return rewritten if any(named for _, named in said) and not unchanged else question
 
     def moved_context(self, context: str, question: str) -> str | None:
