@@ -197,6 +197,14 @@ def test_a_site_the_documents_do_not_have_is_refused(assistant, question):
     assert assistant.ask(question).refused
 
 
+@pytest.mark.parametrize(("question", "opening"), [
+    ("td lewat hetero space semarang, itu tempat apaan ya", "Hetero Space Semarang adalah"),
+    ("aku baru denger nama plaiground td, sbnrnya itu apa sih", "PL(AI)GROUND adalah"),
+])
+def test_what_it_is_of_a_name_in_the_clause_before_is_an_overview(assistant, question, opening):
+    assert assistant.ask(question).text.startswith(opening)
+
+
 def test_a_comparison_is_answered_by_what_each_thing_is(assistant):
     answer = assistant.ask("bedanya hetero space sm impala space apa")
     assert answer.text.startswith("Hetero Space adalah")

@@ -210,6 +210,7 @@ def test_an_ordinal_answers_which_one():
     ("can u tell me who khaleed hadi pranowo is", "khaleed hadi pranowo"),
     ("ruko space tuh siapa, kok disebut2 pas peresmian hetero", "ruko space"),  # first clause
     ("temenku kerja di impala network, itu sebenernya apaan ya", "impala network"),  # "itu"
+    ("so what exactly is hetero space, like a wework type thing?", "hetero space"),
     ("kemenekraf punya wamen ga, siapa namanya", None),  # asks who, of the deputy minister
 ])
 def test_overview_questions_in_chat_forms(question, subject):

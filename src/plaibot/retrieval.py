@@ -19,7 +19,7 @@ from plaibot.embeddings import Embedder
 from plaibot.entities import EntityIndex
 from plaibot.keyword import KeywordIndex, query_tokens
 from plaibot.store import ChunkStore, StoreUnavailable
-from plaibot.text import Language, compared_subjects, overview_subject, words
+from plaibot.text import Language, compared_subjects, overview_subject, pointed_clause, words
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,11 @@ class HybridRetriever(BaseRetriever):
             subject = overview_subject(question)
             names = [entities.subject(subject, entities.rewrite(subject)[1]) if subject
                      else entities.bare_name(question)]
+            if names == [None] and (earlier := pointed_clause(question)):
+                # "td lewat hetero space semarang, itu tempat apaan ya": the last entity with a
+                # summary that the clause before names.
+                named = [n for n in entities.rewrite(earlier)[1] if n in entities.summaries]
+                names = named[-1:] or [None]
         if None in names:
             return hits
         summaries = [c for name in names for c in entities.summaries[name]]

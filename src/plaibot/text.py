@@ -605,10 +605,12 @@ def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
 _FILLER = (r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|saja|to me|please|pls"
            r"|all about|exactly|actually|really|thing|stuff))*")
-_KIND_OF = (r"(?:acara|tempat|perusahaan|komunitas|lembaga|organisasi|program|inisiatif"
-            r"|gerakan|platform|startup|badan|instansi|kementerian|usaha|proyek|aplikasi"
-            r"|event|company|app|lomba|kompetisi|penghargaan|ajang|festival|forum|kegiatan"
-            r"|kawasan|dewan|gedung|bangunan|award|competition|institution|agency)")
+_KIND_OF_WORDS = frozenset(
+    "acara tempat perusahaan komunitas lembaga organisasi program inisiatif gerakan platform "
+    "startup badan instansi kementerian usaha proyek aplikasi event company app lomba "
+    "kompetisi penghargaan ajang festival forum kegiatan kawasan dewan gedung bangunan award "
+    "competition institution agency place thing".split())
+_KIND_OF = "(?:" + "|".join(sorted(_KIND_OF_WORDS)) + ")"
 _OVERVIEW = [re.compile(p) for p in (
     r"^(?:apa|apakah|siapa|siapakah)(?:\s+(?:itu|sih|sebenarnya))+\s+(?P<x>.+?)" + _FILLER + "$",
     r"^(?:siapa|siapakah)\s+(?P<x>.+?)" + _FILLER + "$",
@@ -635,7 +637,8 @@ _OVERVIEW = [re.compile(p) for p in (
     r"|(?:mau|ingin|pengen)\s+(?:tau|tahu))(?:\s+(?:singkat|umum|lengkap|sedikit|dikit))?"
     + _FILLER + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^what\s+(?:is|s)\s+(?:the\s+deal|up)\s+with\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
-    r"^(?:what|who)\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
+    r"^(?:what|who)(?:\s+(?:exactly|actually|really))?\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)"
+    + _FILLER + "$",
     # "is X some kind of AI startup?", "apakah X itu semacam startup": what X is.
     r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)"
     r"\s+\w+(?:\s+\w+)?" + _FILLER + "$",
@@ -668,12 +671,12 @@ def overview_subject(question: str) -> str | None:
     X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
     if EXPANSION_WORDS & set(words(question)):
         return None
-    if "," in question and _points_back_only(_overview_subject(question.rsplit(",", 1)[1])):
-        # "temenku kerja di impala network, itu sebenernya apaan ya": what the first
-        # clause named last, after its preposition.
-        first = " ".join(words(question.split(",", 1)[0]))
-        named = _PAST_PREPOSITION.sub("", first)
-        return named if named != first else None
+    if earlier := pointed_clause(question):
+        # "temenku kerja di impala network, itu sebenernya apaan ya": what the clause
+        # before named last, after its preposition.
+        spelled = " ".join(words(earlier))
+        named = _PAST_PREPOSITION.sub("", spelled)
+        return named if named != spelled else None
     subject = _overview_subject(question)
     if _points_back_only(subject):
         subject = None
@@ -691,8 +694,21 @@ def overview_subject(question: str) -> str | None:
     return subject
 
 
+def pointed_clause(question: str) -> str | None:
+    """The clause before the last when the last asks what "it" is ("td lewat hetero space
+    semarang, itu tempat apaan ya"): the clause naming what is asked about; else None."""
+    if "," not in question:
+        return None
+    before, last = question.rsplit(",", 1)
+    if not _points_back_only(_overview_subject(last)):
+        return None
+    return before.rsplit(",", 1)[-1]
+
+
 def _points_back_only(subject: str | None) -> bool:
-    return bool(subject) and set(words(subject)) <= _POINTING_BACK | {"sebenarnya", "sih"}
+    """Whether an overview subject is only "it", "itu", "itu tempat": what was named before."""
+    return bool(subject) and set(words(subject)) <= _POINTING_BACK | _KIND_OF_WORDS | {
+        "sebenarnya", "sih"}
 
 
 # Up to the last preposition of a clause: "temenku kerja di impala network" names Impala
@@ -752,13 +768,14 @@ _NOT_A_SUBJECT = re.compile(r"^(?:di|ke|dari|in|at)\s|\sada\s")
 # way of telling it ("like im 5") is not part of the subject.
 _SECOND_QUESTION = re.compile(
     r"\s+(?:(?:and|dan|terus|trus)\s+(?:why|how|what|who|when|where|kenapa|mengapa|apa"
-    r"|bagaimana|siapa|kapan)\b.*|like\s+(?:i\s+m|im|i\s+am)\b.*|in\s+simple\s+terms"
+    r"|bagaimana|siapa|kapan)\b.*|like\s+(?:i\s+m|im|i\s+am|a|an)\b.*|in\s+simple\s+terms"
     r"|simply|in\s+short|secara\s+singkat|singkat\s+saja)$")
 
 
 # What a visitor says before asking: "min mau nanya dong", "halo kak", "hi there".
 _GREETING = re.compile(
-    r"^(?:(?:halo|hallo|hai|hi|hello|hey|permisi|maaf|min|kak|gan|sis|bro|mas|mbak|there)\s+)*"
+    r"^(?:(?:halo|hallo|hai|hi|hello|hey|permisi|maaf|min|kak|gan|sis|bro|mas|mbak|there|so"
+    r"|ok|okay|oh|jadi)\s+)*"
     r"(?:(?:saya\s+)?(?:mau|ingin|pengen|boleh)\s+(?:nanya|tanya|bertanya)"
     r"(?:\s+(?:dong|donk|nih|ya|kak|min|sih))*\s+)?")
 
