@@ -18,16 +18,17 @@ from plaibot.golden import first_sentence, load_golden, run_golden
 
 VISITORS = Path(__file__).parent / "visitors.yaml"
 HELD_OUT = Path(__file__).parent / "visitors_heldout.yaml"
-# Measured 2026-12-03, late (multilingual-e5-small): answerable 516/619 = 0.834, refused
-# 136/173 = 0.786, with the 200 questions of session 10 (s11-*, s12-*), written by a helper
-# who saw neither code nor answers, on which it began at 89/144 and 37/56 and ended at
-# 112/144 and 40/56. Earlier that evening (592 questions): 393/475 and 93/117; that morning
-# (372): 273/310 and 49/62; 2026-12-02: 221/250 and 35/44; 2026-12-01: 149/190 and 21/38.
-ANSWERABLE, REFUSED = 0.82, 0.77
-OVERVIEW = 0.85  # 101/117 ("im a freelancer in central java, what is hetero space exactly")
-# The held-out set, 2026-12-03 late: answerable 71/87 = 0.816 (first measured 54/87),
-# refused 27/33 = 0.818 (first 21/33).
-HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.78, 0.78
+# Measured 2026-12-04 (multilingual-e5-small): answerable 631/763 = 0.827, refused
+# 181/229 = 0.790, with the 200 questions of session 11 (s13-*, s14-*), written by a helper
+# who saw neither code nor answers, on which it began at 86/144 and 32/56 and ended at
+# 104/144 and 39/56. That session began at 602/763 and 168/229. Before (792 questions):
+# 516/619 and 136/173; 2026-12-03 (592): 393/475 and 93/117; (372): 273/310 and 49/62;
+# 2026-12-02: 221/250 and 35/44; 2026-12-01: 149/190 and 21/38.
+ANSWERABLE, REFUSED = 0.82, 0.78
+OVERVIEW = 0.86  # 128/147 ("td lewat hetero space semarang, itu tempat apaan ya")
+# The held-out set, 2026-12-04: answerable 73/87 = 0.839 (first measured 54/87),
+# refused 28/33 = 0.848 (first 21/33).
+HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.82, 0.81
 
 
 @pytest.fixture(scope="module")
