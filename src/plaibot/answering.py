@@ -544,8 +544,10 @@ def _unknown_sibling(question: str, hits: Sequence[ScoredChunk]) -> bool:
     for alias in (a for a in aliases if len(a) > 1):
         siblings = {a[len(alias)] for a in aliases
                     if len(a) > len(alias) and a[:len(alias)] == alias}
+        if len(siblings) < 2:
+            continue  # "Hetero Space" has its sites; a name with none has no unknown one
         for start in range(len(spelled) - len(alias)):
-            if spelled[start:start + len(alias)] != alias or len(siblings) < 2:
+            if spelled[start:start + len(alias)] != alias:
                 continue
             after = spelled[start + len(alias)]
             if (after.isalpha() and not {after, after.removesuffix("s")} & named
@@ -914,7 +916,6 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     return chosen
 
 
-# Kinds only an answer of that kind answers (a date, a time of day, a length of time).
 def _names_holder(sentence: _Sentence, roles: Sequence[str]) -> bool:
     """Whether `sentence` names who holds the posts `roles`: beside the post when it says
     the post, else (the post in its heading or the sentence before) any name."""
@@ -950,6 +951,7 @@ _ROLES = frozenset(
     "ketua kepala deputi wakil founder founders pendiri pemateri pembicara narasumber mentor "
     "direktur director ceo menteri minister gubernur governor bupati presiden president "
     "resident residen arsitek architect perancang manajer manager".split())
+# Kinds only an answer of that kind answers (a date, a time of day, a length of time).
 _STRICT_KINDS = ("when", "time", "duration")
 _NOW = frozenset("sekarang kini terkini terbaru now current currently latest".split())
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
