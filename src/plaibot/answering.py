@@ -698,10 +698,10 @@ def _about_name(question: str, sentences: list[_Sentence], language: Language,
                        reverse=True)
     pattern = re.compile("|".join(r"\b" + r"\W*".join(map(re.escape, spelled)) + r"\b"
                                   for spelled in spellings if spelled), re.IGNORECASE)
-    found = [(s, m) for s in sentences if (m := pattern.search(s.text))]
+    matches = [(s, list(pattern.finditer(s.text))) for s in sentences]
+    found = [(s, spotted[0]) for s, spotted in matches if spotted]
     # A name is written with a capital where no sentence starts: "desa" is no name.
-    inside = [m.group().islower() for s in sentences for m in pattern.finditer(s.text)
-              if m.start() > 0]
+    inside = [m.group().islower() for _, spotted in matches for m in spotted if m.start() > 0]
     if inside.count(False) <= inside.count(True):
         return []
     same = [(s, m) for s, m in found if _language_of(s.chunk.document) == language] or found

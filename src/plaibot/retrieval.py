@@ -207,20 +207,8 @@ class HybridRetriever(BaseRetriever):
         """`hits` led by the summary chunks of the entity an overview question asks about
         ("apa itu Hetero Space?", or only its name), in every language, marked `named`."""
         entities = self.snapshot.entities
-        names = [entities.subject(subject, entities.rewrite(subject)[1])
-                 for subject in compared_subjects(question) or ()]
-        if None in names or len(set(names)) < 2:
-            # Not a comparison of two things with summaries: "bedanya X sm Y apa" is
-            # answered by what each is.
-            subject = overview_subject(question)
-            names = [entities.subject(subject, entities.rewrite(subject)[1]) if subject
-                     else entities.bare_name(question)]
-            if names == [None] and (earlier := pointed_clause(question)):
-                # "td lewat hetero space semarang, itu tempat apaan ya": the last entity with a
-                # summary that the clause before names.
-                named = [n for n in entities.rewrite(earlier)[1] if n in entities.summaries]
-                names = named[-1:] or [None]
-        if None in names:
+        names = self._summarised(question)
+        if names is None:
             return hits
         summaries = [c for name in names for c in entities.summaries[name]]
         summary_ids = {c.id for c in summaries}
@@ -230,6 +218,27 @@ class HybridRetriever(BaseRetriever):
         pinned = [ScoredChunk(c, score, 1.0, max(found[c.id].dense, dense) if c.id in found
                               else dense, named=True) for c in summaries]
         return pinned + [h for h in hits if h.document.id not in summary_ids]
+
+    def _summarised(self, question: str) -> list[str] | None:
+        """The entities with a summary that `question` asks what they are: both things a
+        comparison names ("bedanya X sm Y apa"), else the one an overview question names;
+        None when there is none."""
+        entities = self.snapshot.entities
+
+        def summarised(subject: str) -> str | None:
+            return entities.subject(subject, entities.rewrite(subject)[1])
+
+        compared = [summarised(subject) for subject in compared_subjects(question) or ()]
+        if None not in compared and len(set(compared)) == 2:
+            return compared
+        subject = overview_subject(question)
+        name = summarised(subject) if subject else entities.bare_name(question)
+        if name is None and (earlier := pointed_clause(question)):
+            # "td lewat hetero space semarang, itu tempat apaan ya": the last entity with a
+            # summary that the clause before names.
+            named = [n for n in entities.rewrite(earlier)[1] if n in entities.summaries]
+            name = named[-1] if named else None
+        return [name] if name else None
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:
         """The `k` best chunks for `query`, best first."""
