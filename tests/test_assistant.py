@@ -384,6 +384,29 @@ def test_what_a_count_counts_must_be_named_about_it(assistant, question):
     assert assistant.ask(question).refused
 
 
+@pytest.mark.parametrize("question", ["hetero semarang punya brp ruang rapat",
+                                      "how many members does impala space have",
+                                      "ada brp booth umkm yg buka di hetero fest 2025"])
+def test_a_count_answers_only_when_it_counts_what_is_asked(assistant, question):
+    # The documents count the meeting rooms of Banyumas, the members of Hetero Space and
+    # the mata acara of Hetero Fest 2025: none of these.
+    assert assistant.ask(question).refused
+
+
+def test_what_a_how_many_question_counts():
+    from plaibot.answering import _counted_nouns
+
+    assert _counted_nouns("hetero semarang punya brp ruang rapat") == ["ruang", "rapat"]
+    assert _counted_nouns("how many creative economy subsectors are there") == [
+        "creative", "economy", "subsectors"]
+    # A measure, people, or the number of a label is not a count of a noun.
+    assert _counted_nouns("Seberapa luas area Hetero Space Solo?") == []
+    assert _counted_nouns("How many people founded Impala Space?") == []
+    assert _counted_nouns("Riefky memimpin komisi berapa di DPR?") == []
+    assert _counted_nouns("Hetero Space masuk Top berapa Outstanding Public Service Innovations") == []
+    assert _counted_nouns("Which diseases do many scientists believe caused it?") == []
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

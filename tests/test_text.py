@@ -5,6 +5,7 @@ from plaibot.text import (
     compared_subjects,
     content_tokens,
     counted,
+    counts_near,
     detect_language,
     fits_kind,
     overview_subject,
@@ -133,6 +134,24 @@ def test_what_a_sentence_counts_is_the_word_or_two_after_a_number():
     assert {"komunitas", "daftar"} <= counted("Sepuluh komunitas lokal, 2.000 pendaftar.", "id")
     assert not counted("Digelar pada 12 Mei 2023 di Jl. Gatot Subroto No. 75.", "id")
     assert not counted("Brebes adalah salah satu kabupaten di Jawa Tengah.", "id")
+
+
+def test_a_number_counts_the_words_just_before_or_after_it():
+    assert counts_near("Hetero Space Banyumas memiliki dua ruang coworking dan tiga ruang rapat.",
+                       ["ruang", "rapat"], "id")
+    # small words aside, and a word written either way
+    assert counts_near("Biayanya ditanggung 40 BUMN yang dikelompokkan ke dalam empat klaster.",
+                       ["kelompok"], "id")
+    assert counts_near("Hetero Space Semarang sudah menyelenggarakan 231 kegiatan.", ["acara"], "id")
+    assert counts_near("The opening was celebrated with a dinner attended by 2000 guests.",
+                       ["guests"], "en")
+    assert counts_near("It planned 192 programs a year.", ["programmes"], "en")
+    # An ordinal, a date or a number of something else counts nothing asked.
+    assert not counts_near("Impala Space is on the second floor of the Spiegel building.",
+                           ["floors"], "en")
+    assert not counts_near("Hetero Fest 2025 dibuka pada 26 September 2025.", ["booth"], "id")
+    assert not counts_near("Rasio kewirausahaan naik menjadi 3,21% berkat Hetero Space.",
+                           ["ruang"], "id")
 
 
 def test_a_street_number_is_no_figure():

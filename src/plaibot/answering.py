@@ -27,12 +27,14 @@ from plaibot.text import (
     LANGUAGES,
     PLACE_KINDS,
     PRICE_WORDS,
+    STOPWORDS_EN_ALL,
     STOPWORDS_ID,
     Language,
     QuestionKind,
     asks_price,
     content_tokens,
     counted,
+    counts_near,
     detect_language,
     fits_kind,
     names_no_question_word,
@@ -198,11 +200,15 @@ class ExtractiveAnswerer:
             if not spelled:
                 return refusal(language, confidence, list(hits))
             chosen = [spelled[0], *(c for c in chosen if c is not spelled[0])]
-        units = _counted_nouns(question) if kind == "how_many" else []
+        units = _counted_nouns(question, entities) if kind == "how_many" else []
         if units and entities and not _passages_name(units, entities, hits):
             # What is counted must itself be named: "luas gedung hetero banyumas brp meter"
             # is not answered by a count of its rooms.
             return refusal(language, confidence, list(hits))
+        if units:
+            counting = [s for s in sentences if _counts(s, units)]
+            if not counting:
+                return refusal(language, confidence, list(hits))
         priced_question = kind == "how_many" and asks_price(set(words(question)))
         priced = [w for w in asked if w not in PRICE_WORDS]
         if priced_question and priced and not any(c.fits and _says(c, priced) for c in chosen):
@@ -967,24 +973,52 @@ def _spells_out(sentence: str, question: str) -> bool:
                and word not in STOPWORDS_ID)
 
 
-_HOW_MANY = re.compile(r"\b(?:berapa|berapakah|how many|how much|jumlah)\s+([a-z][\w-]*)"
-                       r"(?:\s+([a-z][\w-]*))?")
+_HOW_MANY_WORDS = frozenset("berapa berapakah jumlah many".split())  # "how much": no count
+# What a how-many question measures rather than counts: an amount of money (the price gate
+# reads it), an area, a share.
+_MEASURES = PRICE_WORDS | frozenset(
+    "lama banyak besar luas area size meter m2 km hektar hectares kg persen percent persentase "
+    "percentage rasio ratio share pendapatan revenue income pound pounds lb ton tons mile miles "
+    "liter liters litre litres gallon gallons".split())
 
 
-def _counted_nouns(question: str) -> list[str]:
-    """What a how-many question counts, when it says ("brp peserta", "how many main
-    functions": either word may be the noun): not a unit of people, times or measure
-    ("brp orang", "brp meter": the documents write "m²"), nor "berapa lama"."""
-    match = _HOW_MANY.search(" ".join(words(question)))
-    if not match or match[1] in _NOT_COUNTED:
+def _counts(sentence: _Sentence, units: Sequence[str]) -> bool:
+    """Whether `sentence`, or its translation, gives a number of the `units` ("tiga
+    ruang rapat" for "brp ruang rapat"), not a number of something else."""
+    language = _language_of(sentence.chunk.document)
+    if counts_near(sentence.text, units, language):
+        return True
+    other = _other_language(language)
+    return bool(sentence.twin and counts_near(sentence.twin, units, other))
+
+
+def _counted_nouns(question: str, entities: list[list[str]] = ()) -> list[str]:
+    """What a how-many question counts: the nouns right after "berapa" / "how many" ("brp
+    ruang rapat", "how many creative economy subsectors are there"), up to a verb, a name
+    the question is about or a small word. None when it measures (`_MEASURES`), counts
+    people (`fits_kind` reads "brp org"), or asks for a number of a label ("komisi berapa
+    di DPR", "masuk Top berapa Outstanding ...")."""
+    original = re.findall(r"[\w-]+", question)
+    spelled = words(question)
+    names = {w for entity in entities for alias in entity for w in words(alias)}
+    verb = _VERB[detect_language(question)]
+    at = next((i for i, w in enumerate(spelled) if w in _HOW_MANY_WORDS
+               and (w != "many" or spelled[i - 1:i] == ["how"])), None)
+    if at is None:
         return []
-    return [noun for noun in match.groups() if noun and noun not in _PADDING
-            and noun not in KIND_WORDS["how_many"] and noun not in _NOT_COUNTED
-            and all(content_tokens(noun, language, "other") for language in LANGUAGES)]
-
-
-_NOT_COUNTED = frozenset("lama yang yg sih ya itu ini tuh the of is are was were do does did "
-                         "ke banyak besar meter m2 km hektar hectares kg persen percent".split())
+    nouns: list[str] = []
+    for position in range(at + 1, min(at + 4, len(spelled))):
+        word = spelled[position]
+        if (word in STOPWORDS_ID or word in STOPWORDS_EN_ALL or word in _PADDING
+                or word in names or verb.match(word) or word[0].isdigit()
+                or word in KIND_WORDS["how_many"]
+                or (len(original) == len(spelled) and original[position][0].isupper())):
+            break
+        if all(content_tokens(word, language, "other") for language in LANGUAGES):
+            nouns.append(word)  # not a kind of place or time ("brp lokasi"): a count answers
+    if not nouns or nouns[0] in _MEASURES:
+        return []
+    return nouns
 
 
 def _announces(sentence: _Sentence) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from collections.abc import Sequence
 from typing import Literal
 
 import Stemmer
@@ -495,6 +496,45 @@ def counted(sentence: str, language: Language) -> frozenset[str]:
     sentence = _ONE_OF.sub(" ", _NOT_COUNTS.sub(" ", sentence))
     return frozenset(t for match in _COUNTED.finditer(sentence)
                      for t in tokenize(match.group(1), language))
+
+
+_YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_CARDINAL = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.,%]*|(?:" + _NUMBER_WORDS + r")$")
+
+
+# Words a count is written with either way ("231 kegiatan" answers "brp acara").
+_COUNTED_ALIKE = (frozenset("acara kegiatan".split()), frozenset("event events activities".split()))
+
+
+def counts_near(sentence: str, units: Sequence[str], language: Language) -> bool:
+    """Whether a number in `sentence` counts one of `units`: a unit is within two words
+    before or four after it, small words aside ("tiga ruang rapat", "dikelompokkan ke
+    dalam empat klaster"; "rasio ... naik menjadi 3,21%" counts no rooms). Ordinals count
+    nothing ("the second floor"), nor the days of dates."""
+    alike = set(units).union(*(group for group in _COUNTED_ALIKE if group & set(units)))
+    stems = set(tokenize(" ".join(alike), language))
+    stop = STOPWORDS_ID if language == "id" else STOPWORDS_EN_ALL
+    spelled = [w for w in words(_ONE_OF.sub(" ", _NOT_COUNTS.sub(" ", sentence)))
+               if w not in stop or _CARDINAL.match(w)]
+    for position, word in enumerate(spelled):
+        if _YEAR_LIKE.fullmatch(word):
+            # "attended by 2000 guests": a year only when the unit follows it.
+            around = spelled[position + 1:position + 2]
+        elif _CARDINAL.match(word):
+            around = spelled[max(0, position - 2):position] + spelled[position + 1:position + 5]
+        else:
+            continue
+        said = tokenize(" ".join(around), language)
+        if any(_same_stem(stem, token) for token in said for stem in stems):
+            return True
+    return False
+
+
+def _same_stem(one: str, other: str) -> bool:
+    """Equal stems, or one of six letters or more beginning the other: the stemmer leaves
+    "programmes" as "programm" and "programs" as "program"."""
+    shorter, longer = sorted((one, other), key=len)
+    return shorter == longer or (len(shorter) >= 6 and longer.startswith(shorter))
 
 
 _DURATION = re.compile(
