@@ -1,5 +1,7 @@
 """The Python API end to end over the real knowledge base."""
 
+import re
+
 import pytest
 from langchain_core.retrievers import BaseRetriever
 
@@ -405,6 +407,18 @@ def test_what_a_how_many_question_counts():
     assert _counted_nouns("Riefky memimpin komisi berapa di DPR?") == []
     assert _counted_nouns("Hetero Space masuk Top berapa Outstanding Public Service Innovations") == []
     assert _counted_nouns("Which diseases do many scientists believe caused it?") == []
+
+
+def test_how_two_things_relate_is_answered_by_what_names_both(assistant):
+    answer = assistant.ask("impala network sm hetero space tuh hubungannya apa")
+    assert answer.grounded
+    assert {"Impala Network", "Hetero Space"} <= set(re.findall(
+        r"Impala Network|Hetero Space", first_sentence(answer.text)))
+
+
+def test_an_overview_asked_for_after_its_subject_is_one(assistant):
+    answer = assistant.ask("pengen tau ttg hetero space yg di solo, ceritain dong")
+    assert "lokasi kedua" in first_sentence(answer.text)
 
 
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):

@@ -45,3 +45,14 @@ def test_an_overview_of_the_history_of_something_is_its_summary():
     assert index.subject("sejarah impala network dari awal", ["Impala Network"]) == (
         "Impala Network")
     assert index.subject("alamat impala network", ["Impala Network"]) is None
+
+
+def test_a_place_said_beside_a_name_reads_as_the_site_of_that_place():
+    sites = json.dumps([["Hetero Space", "Hetero"], ["Hetero Space Solo", "Hetero Solo"],
+                        ["Hetero Space Banyumas", "Hetero Space Purwokerto"]])
+    index = EntityIndex([Document("Hetero Space has three sites.", metadata={
+        "entities": sites, "about": "Hetero Space", "summary": True, "language": "en"})])
+    assert index.rewrite("hetero space yg di solo kapan buka")[1] == ["Hetero Space Solo"]
+    assert index.rewrite("give me an overview of the purwokerto hetero space")[1] == [
+        "Hetero Space Banyumas"]
+    assert index.rewrite("hetero space di jakarta ada ga")[1] == ["Hetero Space"]  # no such site

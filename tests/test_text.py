@@ -372,3 +372,7 @@ def test_a_count_of_people_may_be_a_few_words_before_them():
 def test_everyday_english_words_read_as_the_documents_word():
     assert words("whats the goal of the firms") == ["what", "is", "the", "aim", "of", "the",
                                                     "companies"]
+
+
+def test_a_request_to_tell_after_the_subject_is_not_part_of_it():
+    assert overview_subject("pengen tau ttg hetero space solo, ceritain dong") == "hetero space solo"

@@ -150,6 +150,8 @@ class ExtractiveAnswerer:
         entities = _named_entities(question, hits)
         if _unknown_sibling(question, hits):
             return refusal(language, 0.0, list(hits))
+        # "perpres 199/2024 ditetapkan tgl brp" is not answered by the date of Perpres 200.
+        sentences = [s for s in sentences if not _numbers_another(s.text, question)]
         if about_name := _about_name(question, sentences, language, entities):
             # "irfan bahtiar siapa", "DEN tuh lembaga apa": a name the documents use, with
             # no summary of its own, is answered by what they say it is.
@@ -527,11 +529,11 @@ def _with_disagreements(chosen: list[_Sentence], ranked: list[_Sentence],
 def _named_entities(question: str, hits: Sequence[ScoredChunk]) -> list[list[str]]:
     """The entities (each its names, from the documents' front matter) whose name the
     question holds; the most specific only ("Hetero Space Semarang", not "Hetero Space")."""
-    asked = set(words(question))
+    asked = f" {' '.join(words(question))} "
     found: dict[str, list[str]] = {}
     for hit in hits:
         for entity in _entities_of(hit.document.metadata.get("entities")):
-            if set(words(entity[0])) <= asked:
+            if f" {' '.join(words(entity[0]))} " in asked:  # "impala ... space" is no name
                 found[entity[0]] = entity
     spelled = {name: set(words(name)) for name in found}
     return [found[n] for n in found
@@ -584,7 +586,10 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
 # Words asking for an account, politely or briefly, ask for nothing the documents must name.
-_PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | frozenset(
+# "X sm Y hubungannya apa": how two things relate is said by a sentence naming both.
+_RELATION_WORDS = frozenset("hubungan hubungannya kaitan kaitannya relation relationship "
+                            "relationships connection connected related relate".split())
+_PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | _RELATION_WORDS | frozenset(
     "persis sebenarnya exactly really actually serve serves get gets behind has have had "
     "been being before after come came ceritakan jelaskan please pls plz kindly quick right "
     "quickly rundown summary summarize summarise sum overview tolong".split())
@@ -789,6 +794,28 @@ def _numbers_found(question: str, passages: Sequence[ScoredChunk]) -> bool:
     for passage in passages:
         numbers -= _numbers_in(passage.document.page_content)
     return not numbers
+
+
+def _numbers_another(sentence: str, question: str) -> bool:
+    """Whether `sentence` gives another number after a word the question numbers: "Perpres
+    200/2024" for "perpres 199", "Season 2" for "HFS season 3"; years and dates aside."""
+    asked = words(question)
+    said = words(sentence)
+    for position, number in enumerate(asked[1:], start=1):
+        label = asked[position - 1]
+        if not number[0].isdigit() or label in _NOT_LABELS or label[0].isdigit():
+            continue
+        numbered = {said[i + 1] for i, w in enumerate(said[:-1])
+                    if w == label and said[i + 1][0].isdigit()}
+        if numbered and number not in numbered:
+            return True
+    return False
+
+
+# Words before a number that say when, not which: "tahun 2022", "sejak 2020".
+_NOT_LABELS = STOPWORDS_ID | STOPWORDS_EN_ALL | frozenset(
+    "tahun thn taun year years tanggal tgl date bulan month sejak since pada hingga sampai "
+    "akhir awal end start rp".split())
 
 
 # Words that label a number in a series; each maps to the label written in the documents.

@@ -25,6 +25,8 @@ from plaibot.text import ACCOUNT_WORDS, content_tokens, tokenize, words
 
 _LONGEST_ALIAS = 6  # words
 _CHAT_FILLER = frozenset("sih dong donk deh ya nih kak min pls please".split())
+_SITE_LINKS = frozenset("yang yg di in at ada the of".split())  # "hetero space yg ada di solo"
+_SITE_REACH = 4  # words: the links and the place
 _FUZZY_MIN = 8  # characters: shorter names must be spelled right ("hetrospace" is fuzzy)
 
 
@@ -88,9 +90,17 @@ class EntityIndex:
             for n in range(min(_LONGEST_ALIAS, len(tokens) - i), 0, -1):
                 name = self._lookup(tokens[i:i + n])
                 if name:
+                    span = tokens[i:i + n]
+                    if out and (site := self.names.get((*span, out[-1]))):
+                        name = site  # "the solo hetero space"
+                        span = [*span, out.pop()]
+                    elif site_at := self._site_after(span, tokens[i + n:]):
+                        name, used = site_at  # "hetero space yg di solo"
+                        span, n = [*span, *tokens[i + n:i + n + used]], n + used
                     out.append(name)
                     spelled = set(words(name))
-                    out += [w for w in tokens[i:i + n] if w not in spelled and known(w)]
+                    out += [w for w in span if w not in spelled and known(w)
+                            and w not in _SITE_LINKS]
                     named.append(name)
                     i += n
                     break
@@ -98,6 +108,15 @@ class EntityIndex:
                 out.append(tokens[i])
                 i += 1
         return " ".join(out), list(dict.fromkeys(named))
+
+    def _site_after(self, span: list[str], rest: list[str]) -> tuple[str, int] | None:
+        """The entity that `span` and a place after it name together, with how many words
+        of `rest` that takes: "hetero space yg di solo" is Hetero Space Solo."""
+        for used, word in enumerate(rest[:_SITE_REACH], start=1):
+            if word not in _SITE_LINKS:
+                site = self.names.get((*span, word))
+                return (site, used) if site else None
+        return None
 
     def sibling(self, name: str, said: Iterable[str]) -> str | None:
         """The entity named as `name` is but for one word, which is among the words `said`:

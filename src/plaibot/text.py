@@ -644,7 +644,7 @@ def _new(pattern: re.Pattern[str], sentence: str, asked: frozenset[str]) -> bool
 
 # Overview questions ask what (or who) something is as a whole, in any of these shapes.
 _FILLER = (r"(?:\s+(?:sih|dong|donk|deh|ya|nih|kak|min|sebenarnya|itu|saja|to me|please|pls"
-           r"|all about|exactly|actually|really|thing|stuff))*")
+           r"|all about|exactly|actually|really|thing|stuff|ceritakan|jelaskan|terangkan))*")
 _KIND_OF_WORDS = frozenset(
     "acara tempat perusahaan komunitas lembaga organisasi program inisiatif gerakan platform "
     "startup badan instansi kementerian usaha proyek aplikasi event company app lomba "
