@@ -376,3 +376,13 @@ def test_everyday_english_words_read_as_the_documents_word():
 
 def test_a_request_to_tell_after_the_subject_is_not_part_of_it():
     assert overview_subject("pengen tau ttg hetero space solo, ceritain dong") == "hetero space solo"
+
+
+def test_a_sentence_numbering_the_asked_label_otherwise_is_about_another_thing():
+    from plaibot.answering import _numbers_another
+
+    question = "perpres 199/2024 ttg kemenekraf ditetapkan tgl brp"
+    assert _numbers_another("Perpres 200/2024 ditetapkan pada 8 November 2024.", question)
+    assert not _numbers_another("Dasar hukumnya Perpres 199/2024.", question)
+    # a year is no label: "tahun 2020" is not another "2022"
+    assert not _numbers_another("Pada tahun 2020 Hetero Space dibuka.", "hetero thn 2022 gmn")
