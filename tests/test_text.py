@@ -339,6 +339,8 @@ def test_a_count_of_people_asked_for_is_answered_by_a_count_of_people():
     asked = frozenset(words("brp org yg datang"))
     assert fits_kind("Acara itu dihadiri 250 kolaborator.", "how_many", asked) == 1.0
     assert fits_kind("Acara itu menargetkan 28 provinsi.", "how_many", asked) == 0.0
+    assert fits_kind("Salah satu acara Emak-Emak Metik digelar di Yogyakarta.", "how_many",
+                     asked) == 0.0  # "satu" here counts no mothers
 
 
 @pytest.mark.parametrize("question", ["which minister is backing it", "sama kementerian mana"])

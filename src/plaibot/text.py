@@ -611,7 +611,8 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
     if kind == "how_many" and asked & _PEOPLE_UNITS:
         # "brp org": a count of people ("250 kolaborator", "30 to 50 thousand inhabitants"),
         # not of provinces.
-        spelled = words(_NOT_COUNTS.sub(" ", sentence))
+        # "Salah satu acara Emak-Emak Metik" counts no mothers.
+        spelled = words(_ONE_OF.sub(" ", _NOT_COUNTS.sub(" ", sentence)))
         return float(any(_COUNT.fullmatch(word) and set(spelled[i + 1:i + 4]) & _PEOPLE
                          for i, word in enumerate(spelled)))
     if kind == "how_many" and asks_price(asked):
