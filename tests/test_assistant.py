@@ -421,6 +421,16 @@ def test_an_overview_asked_for_after_its_subject_is_one(assistant):
     assert "lokasi kedua" in first_sentence(answer.text)
 
 
+def test_a_day_checked_is_answered_with_the_day_the_documents_give(assistant):
+    answer = assistant.ask("was hetero solo opened on a saturday?")
+    assert "Sunday, 19 December 2021" in first_sentence(answer.text)
+
+
+def test_words_of_time_past_ask_nothing_of_their_own(assistant):
+    answer = assistant.ask("hetero space tuh dulu diprakarsai dinas apa")
+    assert "Dinas Koperasi dan UKM" in first_sentence(answer.text)
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

@@ -388,3 +388,8 @@ def test_a_sentence_numbering_the_asked_label_otherwise_is_about_another_thing()
     assert not _numbers_another("Dasar hukumnya Perpres 199/2024.", question)
     # a year is no label: "tahun 2020" is not another "2022"
     assert not _numbers_another("Pada tahun 2020 Hetero Space dibuka.", "hetero thn 2022 gmn")
+
+
+def test_which_part_of_a_city_asks_where():
+    assert question_kind("hetero semarang is in which part of semarang") == "where"
+    assert words("hetero bms tutup jam brp")[1] == "banyumas"

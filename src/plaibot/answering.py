@@ -586,13 +586,19 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
 # Words asking for an account, politely or briefly, ask for nothing the documents must name.
+# A day or month a yes/no question checks ("was it opened on a saturday?") is answered by
+# the date the documents give, whichever it is.
+_CHECKED_VALUES = frozenset(
+    "senin selasa rabu kamis jumat sabtu minggu monday tuesday wednesday thursday friday "
+    "saturday sunday januari februari maret april mei juni juli agustus september oktober "
+    "november desember january february march june july august october december".split())
 # "X sm Y hubungannya apa": how two things relate is said by a sentence naming both.
 _RELATION_WORDS = frozenset("hubungan hubungannya kaitan kaitannya relation relationship "
                             "relationships connection connected related relate".split())
 _PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | _RELATION_WORDS | frozenset(
     "persis sebenarnya exactly really actually serve serves get gets behind has have had "
     "been being before after come came ceritakan jelaskan please pls plz kindly quick right "
-    "quickly rundown summary summarize summarise sum overview tolong".split())
+    "quickly rundown summary summarize summarise sum overview tolong dulu dahulu".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
 # "ngerjain", "nyediain": chat for "mengerjakan", "menyediakan".
@@ -624,7 +630,7 @@ def _asked_words(question: str, entities: list[list[str]],
     kind = question_kind(question)
     for position, word in enumerate(spelled):
         before = spelled[position - 1] if position else ""
-        if (word in names or word in _PADDING or word[0].isdigit()
+        if (word in names or word in _PADDING or word[0].isdigit() or word in _CHECKED_VALUES
                 or (word.removesuffix("nya") in PLACE_KINDS
                     and (kind == "where" or before in ("di", "in")))
                 or word in KIND_WORDS.get(kind, ())):

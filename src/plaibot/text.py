@@ -156,7 +156,7 @@ CHAT_WORDS = {
     "stlh": "setelah", "ato": "atau", "atw": "atau", "bs": "bisa", "bsa": "bisa",
     "abis": "habis", "deket": "dekat", "kemana": "ke mana", "kmn": "ke mana",
     "seberapa": "berapa", "dulunya": "dulu", "kab": "kabupaten", "kerjasama": "kerja sama",
-    "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang",
+    "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang", "bms": "banyumas",
     "pwt": "purwokerto", "jkt": "jakarta", "whats": "what is", "wheres": "where is",
     "whos": "who is", "hows": "how is", "info": "informasi",
     "prnh": "pernah", "pernh": "pernah", "kmrn": "kemarin", "bsk": "besok", "sdg": "sedang",
@@ -338,9 +338,10 @@ _CUE_WORDS = frozenset(
 # The kinds of place a where-question asks for, which a place's name or a list of them answers.
 PLACE_KINDS = frozenset("kota daerah wilayah tempat kabupaten city cities town towns region "
                         "regions place places area areas jalan street road kecamatan "
-                        "kelurahan district".split())
+                        "kelurahan district part side bagian".split())
 _STREET_QUESTION = re.compile(r"\b(jalan|jl|street|road|kecamatan|kelurahan|district) (apa|mana)\b"
-                              r"|\b(what|which) (street|road|district)\b")
+                              r"|\b(what|which) (street|road|district|neighbou?rhood)\b"
+                              r"|\b(what|which) (part|area|side) of\b")
 
 
 def content_tokens(question: str, language: Language,
