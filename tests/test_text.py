@@ -393,3 +393,12 @@ def test_a_sentence_numbering_the_asked_label_otherwise_is_about_another_thing()
 def test_which_part_of_a_city_asks_where():
     assert question_kind("hetero semarang is in which part of semarang") == "where"
     assert words("hetero bms tutup jam brp")[1] == "banyumas"
+
+
+def test_a_list_asked_for_and_a_sentence_listing():
+    from plaibot.text import asks_list, lists
+
+    assert asks_list("HFS season 3 ada di kota mana aja")
+    assert not asks_list("HFS season 3 ada di kota mana")
+    assert lists("Mitranya berada di Bandung, Surakarta, Malang, dan Makassar.")
+    assert not lists("Hetero Space Solo dibuka pada Desember 2021.")

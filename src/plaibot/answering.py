@@ -31,12 +31,14 @@ from plaibot.text import (
     STOPWORDS_ID,
     Language,
     QuestionKind,
+    asks_list,
     asks_price,
     content_tokens,
     counted,
     counts_near,
     detect_language,
     fits_kind,
+    lists,
     names_no_question_word,
     overview_subject,
     question_kind,
@@ -299,6 +301,7 @@ class ExtractiveAnswerer:
             parsed = _parse(hit.document, language)
             asked = frozenset(words(f"{question} {context}"))
             subject = set(content_tokens(overview_subject(question) or "", language))
+            listed = asks_list(question)
             heading, passage = parsed.heading, parsed.tokens
             passage_coverage = _coverage({**context_terms, **terms}, passage, frozenset())
             # Passages in the asker's language win ties; mixed questions may need the other.
@@ -322,7 +325,10 @@ class ExtractiveAnswerer:
                 fits = fits_kind(text, kind, asked)
                 if subject and _defines(tokens.words, text, subject, language):
                     fits = max(fits, 1.0)  # "X adalah ..." answers "siapa X" / "what is X"
-                score = (coverage - restated + self.kind_bonus * fits + 0.1 * hit.score / best_fused
+                # "kota mana aja": the sentence naming them all.
+                listing = 0.5 * self.kind_bonus * (listed and lists(text))
+                score = (coverage - restated + self.kind_bonus * fits + listing
+                         + 0.1 * hit.score / best_fused
                          + same_language + self.dense_weight * similarity[position])
                 ranked.append(_Sentence(text, hit, keys, score, coverage, position, fits,
                                         passage_coverage))

@@ -590,6 +590,21 @@ def asks_price(asked: frozenset[str] | set[str]) -> bool:
     return bool(asked & PRICE_WORDS) and not asked & _SHARE_WORDS
 
 
+# "kota mana aja", "siapa saja", "list ...": a list is asked for.
+_ASKS_LIST = re.compile(r"\b(?:apa|siapa|mana)\s+saja\b|\bwho\s+all\b|\blist\b")
+_LISTED = re.compile(r",\s|\s(?:dan|serta|and)\s")
+
+
+def asks_list(question: str) -> bool:
+    """Whether a question asks for several things ("HFS season 3 ada di kota mana aja")."""
+    return bool(_ASKS_LIST.search(" ".join(words(question))))
+
+
+def lists(sentence: str) -> bool:
+    """Whether a sentence names three things or more: two commas or "dan" between them."""
+    return len(_LISTED.findall(sentence)) >= 2
+
+
 def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozenset()) -> float:
     """How well a sentence holds the kind of thing asked for: 0, partly, or 1.
 
