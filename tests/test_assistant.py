@@ -433,7 +433,7 @@ def test_words_of_time_past_ask_nothing_of_their_own(assistant):
 
 def test_a_list_asked_for_opens_with_the_sentence_listing_them(assistant):
     answer = assistant.ask("HFS season 3 ada di kota mana aja")
-    assert {"Bandung", "Makassar"} <= set(first_sentence(answer.text).replace(",", "").split())
+    assert "Bandung" in first_sentence(answer.text) and "Makassar" in first_sentence(answer.text)
 
 
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
