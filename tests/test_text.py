@@ -402,3 +402,12 @@ def test_a_list_asked_for_and_a_sentence_listing():
     assert not asks_list("HFS season 3 ada di kota mana")
     assert lists("Mitranya berada di Bandung, Surakarta, Malang, dan Makassar.")
     assert not lists("Hetero Space Solo dibuka pada Desember 2021.")
+
+
+def test_a_name_opening_a_sentence_answers_who_when_its_post_follows():
+    asked = frozenset(words("siapa yg serah terima jabatan ke riefky"))
+    assert fits_kind("Sandiaga Uno, menteri terakhir Kemenparekraf, menyerahkan jabatan.",
+                     "who", asked) == 1.0
+    # a building is no one, whatever the comma says of it
+    assert fits_kind("Gedung Spiegel, tempat Impala Space berada, berdiri di sudut jalan.",
+                     "who", asked) < 1.0

@@ -451,6 +451,14 @@ _DATE = re.compile(r"\b1\d\d\d\b|\b20\d\d\b|\b(?:tahun|year) \d{1,4}\b"
 _NUMBER = re.compile(r"\d")
 # A name of two or more capitalised words; an acronym may be one ("Menteri PANRB Rini").
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|[A-Z]{2,}\b))+")
+# A name opening a sentence is often no person ("Menurut Kemenekraf"), unless what follows
+# the comma says who it is: "Sandiaga Uno, menteri terakhir Kemenparekraf, ...".
+_INTRODUCED = re.compile(
+    r"^[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+(?=,\s+(?:the\s+|a\s+|an\s+|sang\s+)?(?:former\s+|mantan\s+)?"
+    r"(?:menteri|minister|wakil|deputy|gubernur|governor|ketua|chair|kepala|head|direktur"
+    r"|director|pendiri|founder|co-founder|presiden|president|wali|mayor|bupati|regent"
+    r"|manajer|manager|arsitek|architect|seniman|artist|desainer|designer|pengembang|developer"
+    r"|pejabat|official|anggota|member|tokoh|pengusaha|entrepreneur)\b)")
 # A name said to act or to hold a post answers "who" fully; any other name ("Peresmian
 # Hetero Space Semarang dibarengi dengan Hetero Fest") only partly.
 _AGENT = re.compile(
@@ -637,6 +645,8 @@ def fits_kind(sentence: str, kind: QuestionKind, asked: frozenset[str] = frozens
         sentence = _NOT_COUNTS.sub(" ", sentence)  # a date or "No. 75" of a street is no figure
         if _new(_COUNT, sentence, asked):
             return 1.0
+    if kind == "who" and _new(_INTRODUCED, sentence, asked):
+        return 1.0  # "Sandiaga Uno, menteri terakhir Kemenparekraf, ..."
     pattern = _KIND_PATTERNS.get(kind)
     if kind == "where":
         pattern = _ANY_PLACE
