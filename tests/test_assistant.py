@@ -436,6 +436,13 @@ def test_a_list_asked_for_opens_with_the_sentence_listing_them(assistant):
     assert "Bandung" in first_sentence(answer.text) and "Makassar" in first_sentence(answer.text)
 
 
+@pytest.mark.parametrize(("question", "expected"), [
+    ("topik kedua pas audiensi plaiground tuh ngebahas apaan", "Topik kedua"),
+    ("whats the 3rd of hetero space's four functions", "third function")])
+def test_a_place_in_an_order_asked_opens_with_that_one(assistant, question, expected):
+    assert expected in first_sentence(assistant.ask(question).text)
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

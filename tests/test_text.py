@@ -411,3 +411,14 @@ def test_a_name_opening_a_sentence_answers_who_when_its_post_follows():
     # a building is no one, whatever the comma says of it
     assert fits_kind("Gedung Spiegel, tempat Impala Space berada, berdiri di sudut jalan.",
                      "who", asked) < 1.0
+
+
+def test_a_place_in_an_order_is_read_from_words_and_numbers():
+    from plaibot.text import ordinals
+
+    assert ordinals("topik kedua pas audiensi plaiground") == {2}
+    assert ordinals("whats the 3rd of hetero space's four functions") == {3}
+    assert ordinals("topic no. 3 at the aug 2025 meeting") == {3}
+    # "first" of a time, not of a thing
+    assert not ordinals("hetero fest pertama kali diadain kpn")
+    assert not ordinals("who was governor when hetero space first opened")

@@ -40,6 +40,7 @@ from plaibot.text import (
     fits_kind,
     lists,
     names_no_question_word,
+    ordinals,
     overview_subject,
     question_kind,
     tokenize,
@@ -302,6 +303,7 @@ class ExtractiveAnswerer:
             asked = frozenset(words(f"{question} {context}"))
             subject = set(content_tokens(overview_subject(question) or "", language))
             listed = asks_list(question)
+            placed = ordinals(question)
             heading, passage = parsed.heading, parsed.tokens
             passage_coverage = _coverage({**context_terms, **terms}, passage, frozenset())
             # Passages in the asker's language win ties; mixed questions may need the other.
@@ -327,6 +329,9 @@ class ExtractiveAnswerer:
                     fits = max(fits, 1.0)  # "X adalah ..." answers "siapa X" / "what is X"
                 # "kota mana aja": the sentence naming them all.
                 listing = 0.5 * self.kind_bonus * (listed and lists(text))
+                # "topik kedua": the sentence on the second topic, not the first.
+                if placed and (said_places := ordinals(text)):
+                    listing += self.kind_bonus * (1.0 if said_places & placed else -1.0)
                 score = (coverage - restated + self.kind_bonus * fits + listing
                          + 0.1 * hit.score / best_fused
                          + same_language + self.dense_weight * similarity[position])
@@ -592,6 +597,7 @@ def _speaks_of_what_is_asked(sentence: _Sentence, question: str,
 
 # Words that pad a question without asking for anything ("alamat lengkap", "who serves as").
 # Words asking for an account, politely or briefly, ask for nothing the documents must name.
+_ORDINAL_SUFFIXES = frozenset("st nd rd th".split())
 # A day or month a yes/no question checks ("was it opened on a saturday?") is answered by
 # the date the documents give, whichever it is.
 _CHECKED_VALUES = frozenset(
@@ -637,6 +643,7 @@ def _asked_words(question: str, entities: list[list[str]],
     for position, word in enumerate(spelled):
         before = spelled[position - 1] if position else ""
         if (word in names or word in _PADDING or word[0].isdigit() or word in _CHECKED_VALUES
+                or (before[:1].isdigit() and word in _ORDINAL_SUFFIXES)  # "3rd"
                 or (word.removesuffix("nya") in PLACE_KINDS
                     and (kind == "where" or before in ("di", "in")))
                 or word in KIND_WORDS.get(kind, ())):
@@ -802,7 +809,8 @@ def _parse_sentence(text: str, language: Language) -> _Tokens:
 def _numbers_found(question: str, passages: Sequence[ScoredChunk]) -> bool:
     """Whether every number the question names (a year, a season) is in a passage, with
     its label when it has one: "season 2" is not found in "Season 3 ... 2 Februari"."""
-    numbers = set(_labelled_numbers(words(question)))
+    # "topic no. 3" asks for the third one, which the documents write in words.
+    numbers = set(_labelled_numbers(words(question))) - {str(n) for n in ordinals(question)}
     for passage in passages:
         numbers -= _numbers_in(passage.document.page_content)
     return not numbers
@@ -934,11 +942,12 @@ def _fact_first(chosen: list[_Sentence], kind: QuestionKind,
     spelled = set(words(question))
     numbers = {_plain_number(w) for w in spelled if w[0].isdigit()}
     now = bool(_NOW & spelled)
+    placed = ordinals(question)
 
     def holds(s: _Sentence) -> tuple[int, int, bool, float]:
         # A number the question names ("thn 2021") counts as a word it asks about.
         language = _language_of(s.chunk.document)
-        named = _says(s, asked)
+        named = _says(s, asked) + bool(placed & ordinals(s.text))  # "topik kedua"
         if kind == "how_many" and counted(s.text, language) & _stems_of(asked, language):
             named += 1  # "Ten local communities" counts what "how many communities" asks
         # "gubernur jateng skrg siapa": of the governors named, the one in the latest news.
