@@ -443,6 +443,14 @@ def test_a_place_in_an_order_asked_opens_with_that_one(assistant, question, expe
     assert expected in first_sentence(assistant.ask(question).text)
 
 
+def test_what_a_visitor_says_before_asking_is_read_as_an_earlier_turn(assistant):
+    # The question names nothing; the sentence before named Hetero Space Semarang.
+    answer = assistant.ask("aku mau ke hetero space semarang minggu depan. alamatnya di mana")
+    assert "Setiabudi" in first_sentence(answer.text)
+    alone = assistant.ask("journalist here. who founded impala space")
+    assert "Gatot Hendraputra" in first_sentence(alone.text)
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

@@ -422,3 +422,18 @@ def test_a_place_in_an_order_is_read_from_words_and_numbers():
     # "first" of a time, not of a thing
     assert not ordinals("hetero fest pertama kali diadain kpn")
     assert not ordinals("who was governor when hetero space first opened")
+
+
+def test_a_statement_before_the_question_is_not_the_question():
+    from plaibot.conversation import split_preamble
+
+    assert split_preamble("journalist here. whats the backstory of hetero space") == (
+        "journalist here", "whats the backstory of hetero space")
+    # the dots of "No. 3" and "Jl." end nothing; a thank-you after the question asks nothing
+    assert split_preamble("topic no. 3 at the meeting was what")[0] == ""
+    assert split_preamble("Hetero Space Solo di Jl. Urip Sumoharjo ya?")[0] == ""
+    assert split_preamble("ceritain tentang impala network. makasih")[0] == ""
+
+
+def test_a_second_question_of_a_yes_no_kind_is_not_part_of_the_subject():
+    assert overview_subject("what's hetero space solo and would it suit me") == "hetero space solo"

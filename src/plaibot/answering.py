@@ -610,7 +610,8 @@ _RELATION_WORDS = frozenset("hubungan hubungannya kaitan kaitannya relation rela
 _PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | _RELATION_WORDS | frozenset(
     "persis sebenarnya exactly really actually serve serves get gets behind has have had "
     "been being before after come came ceritakan jelaskan please pls plz kindly quick right "
-    "quickly rundown summary summarize summarise sum overview tolong dulu dahulu".split())
+    "quickly rundown summary summarize summarise sum overview tolong dulu dahulu kasih beri "
+    "berikan give".split())
 # Verbs say what happened to X, and the documents often tell it in other words ("dilantik",
 # "sworn in"); the nouns of a question name the thing it asks for ("hadiah", "CEO").
 # "ngerjain", "nyediain": chat for "mengerjakan", "menyediakan".

@@ -12,7 +12,13 @@ import numpy as np
 
 from plaibot.answering import Answer, ExtractiveAnswerer
 from plaibot.config import Settings
-from plaibot.conversation import Turn, context_for, points_back, user_questions
+from plaibot.conversation import (
+    Turn,
+    context_for,
+    points_back,
+    split_preamble,
+    user_questions,
+)
 from plaibot.embeddings import Embedder, embeddings_for
 from plaibot.errors import QuestionError  # noqa: F401 (imported from here before errors.py)
 from plaibot.gaps import Gap, GapLog
@@ -25,6 +31,13 @@ from plaibot.text import detect_language, tokenize, words
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+
+def _asked_after_preamble(question: str, history: Sequence[Turn] | None
+                          ) -> tuple[str, Sequence[Turn] | None]:
+    """The sentence asking, with what was said before it read as an earlier turn."""
+    preamble, asked = split_preamble(question)
+    return (asked, [*(history or []), preamble]) if preamble else (question, history)
 
 
 def _query(question: str, context: str) -> str:
@@ -109,6 +122,7 @@ class Assistant:
         From the second turn on, an answerer with a chat model rewrites the question to stand
         alone; otherwise a follow-up is read against the earlier question it leans on.
         """
+        question, history = _asked_after_preamble(question, history)
         context = self._context(question, history)
         language = detect_language(question, default=detect_language(context) if context else "id")
         earlier = user_questions(history)
@@ -129,6 +143,7 @@ class Assistant:
             question = self._validate(question)
         except QuestionError:
             return None
+        question, history = _asked_after_preamble(question, history)
         if user_questions(history) and isinstance(self._answerer, GeneratingAnswerer):
             return None
         return _query(*self._rewritten(question, self._context(question, history)))

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple, Union
 
 from plaibot.state import MemoryState, SharedState
-from plaibot.text import LANGUAGES, tokenize, words
+from plaibot.text import LANGUAGES, names_no_question_word, tokenize, words
 
 # A turn is a user question (str), a chat message ({"role": ..., "content": ...}) or a
 # (question, answer) pair, so Gradio histories and plain lists both work.
@@ -49,6 +49,27 @@ def message_text(content: object) -> str:
 # "-nya" on any word points back to what was named before ("opening-nya", "alamatnya");
 # words() strips the hyphenated clitic, so it is looked for in the raw text.
 _NYA = re.compile(r"\w{3,}-?nya\b", re.IGNORECASE)
+
+
+# Ends of a statement a visitor writes before asking, not of "No. 3", "Vol. 4", "Jl. Setiabudi".
+_STATEMENT_END = re.compile(r"[.!]+\s+(?=[^\W\d_])")
+_ABBREVIATIONS = frozenset("no nomor vol jl jln st dr pt cv kab kec prof mr mrs ms".split())
+
+
+def split_preamble(question: str) -> tuple[str, str]:
+    """What a visitor says before asking, and the question asked: "journalist here.
+    whats the backstory of how hetero space got set up" asks the second sentence; "saya
+    ASN di dinkop kabupaten, pengen niru model hetero space. model kerjasamanya kyk gmn"
+    asks the second about what the first named. ("", question) when one sentence asks."""
+    for end in reversed(list(_STATEMENT_END.finditer(question))):
+        before, after = question[:end.start()], question[end.end():]
+        last_word = re.findall(r"\w+", before)[-1:]
+        if not last_word or last_word[0].lower() in _ABBREVIATIONS or len(last_word[0]) == 1:
+            continue
+        if names_no_question_word(after) and not after.rstrip().endswith("?"):
+            return "", question  # "ceritain tentang impala network. makasih"
+        return before.strip(), after.strip()
+    return "", question
 
 
 def points_back(question: str) -> bool:

@@ -155,7 +155,7 @@ CHAT_WORDS = {
     "blom": "belum", "lg": "lagi", "dlm": "dalam", "pd": "pada", "sblm": "sebelum",
     "stlh": "setelah", "ato": "atau", "atw": "atau", "bs": "bisa", "bsa": "bisa",
     "abis": "habis", "deket": "dekat", "kemana": "ke mana", "kmn": "ke mana",
-    "seberapa": "berapa", "dulunya": "dulu", "kab": "kabupaten", "kerjasama": "kerja sama",
+    "seberapa": "berapa", "dulunya": "dulu", "kab": "kabupaten", "kerjasama": "kerja sama", "kerjasamanya": "kerja samanya",
     "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang", "bms": "banyumas",
     "pwt": "purwokerto", "jkt": "jakarta", "whats": "what is", "wheres": "where is",
     "whos": "who is", "hows": "how is", "info": "informasi",
@@ -362,7 +362,8 @@ def content_tokens(question: str, language: Language,
 # thing the documents must name: "sejarah hetero space", "andrie's background".
 ACCOUNT_WORDS = frozenset(
     "sejarah awal asal usul latar belakang profil singkat lengkap dikit sedikit ringkas "
-    "history background story backstory profile brief briefly short".split())
+    "ringkasan ringkasin rangkuman rangkum rangkumin perjalanan kisah cerita gambaran "
+    "history background story backstory profile brief briefly short journey".split())
 
 
 # Question words that ask nothing: "whats her focus when it comes to AI" is no when-question.
@@ -853,7 +854,7 @@ _NOT_A_SUBJECT = re.compile(r"^(?:di|ke|dari|in|at)\s|\sada\s")
 # way of telling it ("like im 5") is not part of the subject.
 _SECOND_QUESTION = re.compile(
     r"\s+(?:(?:and|dan|terus|trus)\s+(?:why|how|what|who|when|where|kenapa|mengapa|apa"
-    r"|bagaimana|siapa|kapan)\b.*|like\s+(?:i\s+m|im|i\s+am|a|an)\b.*|in\s+simple\s+terms"
+    r"|bagaimana|siapa|kapan|would|could|can|should|will|is|does|do|apakah|bisa|cocok)\b.*|like\s+(?:i\s+m|im|i\s+am|a|an)\b.*|in\s+simple\s+terms"
     r"|simply|in\s+short|secara\s+singkat|singkat\s+saja)$")
 
 
