@@ -451,6 +451,11 @@ def test_what_a_visitor_says_before_asking_is_read_as_an_earlier_turn(assistant)
     assert "Gatot Hendraputra" in first_sentence(alone.text)
 
 
+def test_a_yes_no_check_of_a_year_is_answered_with_the_date_given(assistant):
+    answer = assistant.ask("hetero space solo opened in 2022, correct?")
+    assert answer.grounded and "December 2021" in first_sentence(answer.text)
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

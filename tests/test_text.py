@@ -214,7 +214,7 @@ def test_an_ordinal_answers_which_one():
     ("give me a quick summary of impala network", "impala network"),
     ("quick rundown of the creative economy ministry pls", "creative economy ministry"),
     ("Kapan Hetero Space Solo dibuka?", None),
-    ("hetero space itu buka hari apa", "hetero space itu buka hari"),  # no entity: no summary
+    ("hetero space itu buka hari apa", None),  # asks a day, not what it is
     ("min mau nanya dong, plaiground tuh programnya kyk apa sih", "plaiground"),
     ("kasih gambaran singkat dong soal hetero space", "hetero space"),
     ("tell me a bit about hetero space purwokerto", "hetero space purwokerto"),
@@ -437,3 +437,8 @@ def test_a_statement_before_the_question_is_not_the_question():
 
 def test_a_second_question_of_a_yes_no_kind_is_not_part_of_the_subject():
     assert overview_subject("what's hetero space solo and would it suit me") == "hetero space solo"
+
+
+def test_a_question_asking_a_day_is_no_overview():
+    assert overview_subject("emak2 metik yg di yogyakarta diadainnya hari apa") is None
+    assert overview_subject("emak2 metik tuh apa") == "emak metik"

@@ -607,7 +607,9 @@ _CHECKED_VALUES = frozenset(
 # "X sm Y hubungannya apa": how two things relate is said by a sentence naming both.
 _RELATION_WORDS = frozenset("hubungan hubungannya kaitan kaitannya relation relationship "
                             "relationships connection connected related relate".split())
-_PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | _RELATION_WORDS | frozenset(
+# "opened in 2022, correct?", "bener gak": a check asks whether, not about "correct".
+_CHECKING_WORDS = frozenset("correct right true benar betul bener kan".split())
+_PADDING = ACCOUNT_WORDS | EXPANSION_WORDS | _RELATION_WORDS | _CHECKING_WORDS | frozenset(
     "persis sebenarnya exactly really actually serve serves get gets behind has have had "
     "been being before after come came ceritakan jelaskan please pls plz kindly quick right "
     "quickly rundown summary summarize summarise sum overview tolong dulu dahulu kasih beri "

@@ -752,11 +752,16 @@ EXPANSION_WORDS = frozenset("singkatan kepanjangan kependekan abbreviation acron
                             "stands".split())
 
 
+_FACT_KINDS = ("time", "duration", "when", "how_many", "where")
+
+
 def overview_subject(question: str) -> str | None:
     """What an overview question ("apa itu X", "X itu apa", "ceritakan tentang X", "what is
     X", "tell me about X", "explain X") asks about, as lower-case words; else None."""
     if EXPANSION_WORDS & set(words(question)):
         return None
+    if question_kind(question) in _FACT_KINDS:
+        return None  # "emak2 metik yg di yogyakarta diadainnya hari apa" asks a day
     if earlier := pointed_clause(question):
         # "temenku kerja di impala network, itu sebenernya apaan ya": what the clause
         # before named last, after its preposition.
