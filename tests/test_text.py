@@ -419,9 +419,9 @@ def test_a_place_in_an_order_is_read_from_words_and_numbers():
     assert ordinals("topik kedua pas audiensi plaiground") == {2}
     assert ordinals("whats the 3rd of hetero space's four functions") == {3}
     assert ordinals("topic no. 3 at the aug 2025 meeting") == {3}
-    # "first" of a time, not of a thing
-    assert not ordinals("hetero fest pertama kali diadain kpn")
+    # "first" ranks more often than it orders; a time is no thing
     assert not ordinals("who was governor when hetero space first opened")
+    assert not ordinals("siapa yang menemukan benua Amerika untuk kedua kalinya")
 
 
 def test_a_statement_before_the_question_is_not_the_question():
@@ -433,6 +433,7 @@ def test_a_statement_before_the_question_is_not_the_question():
     assert split_preamble("topic no. 3 at the meeting was what")[0] == ""
     assert split_preamble("Hetero Space Solo di Jl. Urip Sumoharjo ya?")[0] == ""
     assert split_preamble("ceritain tentang impala network. makasih")[0] == ""
+    assert split_preamble("Kapan Yahoo! Koprol mulai diboikot")[0] == ""  # a name's "!"
 
 
 def test_a_second_question_of_a_yes_no_kind_is_not_part_of_the_subject():

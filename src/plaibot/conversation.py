@@ -64,8 +64,9 @@ def split_preamble(question: str) -> tuple[str, str]:
     for end in reversed(list(_STATEMENT_END.finditer(question))):
         before, after = question[:end.start()], question[end.end():]
         last_word = re.findall(r"\w+", before)[-1:]
-        if not last_word or last_word[0].lower() in _ABBREVIATIONS or len(last_word[0]) == 1:
-            continue
+        if (not last_word or last_word[0].lower() in _ABBREVIATIONS or len(last_word[0]) == 1
+                or not names_no_question_word(before)):
+            continue  # "No. 3", "Kapan Yahoo! Koprol ...": one question
         if names_no_question_word(after) and not after.rstrip().endswith("?"):
             return "", question  # "ceritain tentang impala network. makasih"
         return before.strip(), after.strip()

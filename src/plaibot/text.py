@@ -599,20 +599,19 @@ def asks_price(asked: frozenset[str] | set[str]) -> bool:
     return bool(asked & PRICE_WORDS) and not asked & _SHARE_WORDS
 
 
-_ORDINAL_WORDS = {
-    "pertama": 1, "kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5, "keenam": 6,
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+# "first" mostly ranks ("the first black metal group", "pertama kali"), so it is left out.
+_ORDINAL_WORDS = {"kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5, "keenam": 6,
+                  "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 # "the 3rd function", "topic no. 3", "nomor 3", "ke-3"
 _NUMBERED = re.compile(r"\b(\d) (?:st|nd|rd|th)\b|\b(?:no|nomor|number|ke) (\d)\b")
 
 
 def ordinals(text: str) -> frozenset[int]:
     """The places in an order a text names, of a thing ("topik kedua", "the third
-    function", "the 3rd", "topic no. 3"); not the adverb of "pertama kali", "first opened"."""
+    function", "the 3rd", "topic no. 3"); not of a time ("untuk kedua kalinya")."""
     spelled = words(text)
     placed = [_ORDINAL_WORDS[w] for i, w in enumerate(spelled) if w in _ORDINAL_WORDS
-              and spelled[i + 1:i + 2] not in (["kali"], ["time"], ["times"])
-              and (w not in ("first", "pertama") or spelled[i - 1:i] in (["the"], ["yang"]))]
+              and spelled[i + 1:i + 2] not in (["kali"], ["kalinya"], ["time"], ["times"])]
     numbered = [int(a or b) for a, b in _NUMBERED.findall(" ".join(spelled))]
     return frozenset(placed + numbered)
 
