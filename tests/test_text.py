@@ -443,3 +443,14 @@ def test_a_second_question_of_a_yes_no_kind_is_not_part_of_the_subject():
 def test_a_question_asking_a_day_is_no_overview():
     assert overview_subject("emak2 metik yg di yogyakarta diadainnya hari apa") is None
     assert overview_subject("emak2 metik tuh apa") == "emak metik"
+
+
+def test_chat_fillers_ask_nothing():
+    assert tokenize("penghargaan hetero kok banyak bgt, yg beneran yg mana", "id") == [  # stems
+        "harga", "hetero"]
+    assert "dont" not in tokenize("seems like sources dont agree", "en")
+
+
+def test_a_place_a_few_words_after_ke_answers_where():
+    assert fits_kind("Ia membawa pejabat ke coworking space yang dikelola Pemerintah Kota "
+                     "Surabaya.", "where") > 0

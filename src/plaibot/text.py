@@ -33,6 +33,7 @@ STOPWORDS_ID = frozenset(
     setelah siapa siapakah suatu sudah supaya tak tanpa tapi telah tentang terhadap tersebut
     tetapi tidak untuk ya yaitu yakni yang dimana dimanakah sih deh nih tolong mohon gimana
     apa-apa berapa-berapa bro kak min ga gak nggak enggak aja saja benar kah ajah pas terus
+    kok banget bgt beneran bener emang kira
     """.split()
 )
 
@@ -49,7 +50,8 @@ QUESTION_WORDS = {
 # English question words are already in bm25s' list except these.
 STOPWORDS_EN_ALL = frozenset(STOPWORDS_EN) | frozenset(
     "what when where who whom whose which why how much many does did do is are was were "
-    "can could would should tell me please about".split()
+    "can could would should tell me please about dont doesnt didnt isnt arent wasnt cant "
+    "wont seems seem like going pls plz".split()
 )
 
 # Function words that tell English apart, beyond the stopwords kept out of its index
@@ -472,7 +474,7 @@ _AGENT = re.compile(
 _PLACE = re.compile(r"\bJl\.|\bJalan [A-Z]|\b[A-Z]\w+ (?:Street|Road)\b|\bNo\. ?\d")
 
 # A named place a thing is in, at or from ("di Semarang", "in Malang"): where, if no address.
-_IN_PLACE = re.compile(r"\b(?:di|ke|dari|in|at|from) (?:[a-z-]+ ){0,3}[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+_IN_PLACE = re.compile(r"\b(?:di|ke|dari|in|at|from) (?:[a-z-]+ ){0,4}[A-Z][a-z]+(?: [A-Z][a-z]+)*")
 _ANY_PLACE = re.compile(f"{_PLACE.pattern}|{_IN_PLACE.pattern}")
 
 _CLOCK = re.compile(r"\b\d{1,2}[.:]\d{2}\b|\bpukul \d|\b\d{1,2} ?[ap]\.?m\b", re.IGNORECASE)
