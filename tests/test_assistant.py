@@ -456,6 +456,11 @@ def test_a_yes_no_check_of_a_year_is_answered_with_the_date_given(assistant):
     assert answer.grounded and "December 2021" in first_sentence(answer.text)
 
 
+def test_his_after_a_who_question_means_the_person_it_was_answered_with(assistant):
+    answer = assistant.ask("whats his regular job", ["who chaired the hetero fest 2025 committee"])
+    assert "Program Manager" in first_sentence(answer.text)
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

@@ -454,3 +454,10 @@ def test_chat_fillers_ask_nothing():
 def test_a_place_a_few_words_after_ke_answers_where():
     assert fits_kind("Ia membawa pejabat ke coworking space yang dikelola Pemerintah Kota "
                      "Surabaya.", "where") > 0
+
+
+def test_a_pronoun_of_a_person_points_back_to_one():
+    from plaibot.conversation import refers_to_person
+
+    assert refers_to_person("whats his regular job") and refers_to_person("dia jabat apa")
+    assert not refers_to_person("kapan dibuka")

@@ -26,6 +26,7 @@ from plaibot.text import (
     KIND_WORDS,
     LANGUAGES,
     PLACE_KINDS,
+    PERSON_NAME,
     PRICE_WORDS,
     STOPWORDS_EN_ALL,
     STOPWORDS_ID,
@@ -987,19 +988,11 @@ def _holds_post(sentence: str, stem: str) -> bool:
     Balatkop Dwi Silo Raharjo", "Irfan Bahtiar adalah Program Manager", "pendiri (founder)
     Impala Space adalah Gatot Hendraputra", "John Elway, who ... is ... General Manager";
     not "Wakil Gubernur Jawa Tengah menambahkan ..." (a place) or "didampingi mentor"."""
-    after = re.compile(r"(?i:\b" + stem + r"\w*)[^\w\s]*\s+(?:\S+\s+){0,4}?" + _PERSON)
-    before = re.compile(_PERSON + r"(?:,\s+(?:who|yang)\s+(?:\S+\s+){0,25}?|(?:,|\s+(?:adalah"
-                        r"|merupakan|is|was|sebagai|as|menjadi|menjabat|became))\s+(?:\S+\s+){0,3}?)"
-                        r"(?i:" + stem + ")")
+    after = re.compile(r"(?i:\b" + stem + r"\w*)[^\w\s]*\s+(?:\S+\s+){0,4}?" + PERSON_NAME)
+    before = re.compile(PERSON_NAME + r"(?:,\s+(?:who|yang)\s+(?:\S+\s+){0,25}?|(?:,|\s+(?:"
+                        r"adalah|merupakan|is|was|sebagai|as|menjadi|menjabat|became))\s+"
+                        r"(?:\S+\s+){0,3}?)(?i:" + stem + ")")
     return bool(after.search(sentence) or before.search(sentence))
-
-
-# A person's name: two or more capitalised words, not opening with a place or a title.
-_PERSON = (r"(?!(?:Jawa|Central|Tengah|Java|Jakarta|Semarang|Solo|Banyumas|Surakarta"
-           r"|Indonesia|Hetero|Kementerian|Ministry|Komisi|Badan|Dinas|Gubernur|Governor"
-           r"|Menteri|Minister|Wakil|Deputy|Kepala|Head|Ketua|Chair|Direktur|Director"
-           r"|Presiden|President)\b)[A-Z][^\W\d_]+(?:\s+(?:(?:de|van|von|bin|binti|al|el)\s+)?"
-           r"[A-Z][^\W\d_]+)+")
 
 
 # Posts and roles a who-question may ask the holder of. Not "pemimpin", "leader" or

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
@@ -16,6 +18,7 @@ from plaibot.conversation import (
     Turn,
     context_for,
     points_back,
+    refers_to_person,
     split_preamble,
     user_questions,
 )
@@ -27,10 +30,14 @@ from plaibot.indexing import IndexReport, index_paths
 from plaibot.questions import validate_question
 from plaibot.retrieval import HybridRetriever, Retrieval, ScoredChunk
 from plaibot.store import ChunkStore
-from plaibot.text import detect_language, tokenize, words
+from plaibot.text import PERSON_NAME, detect_language, question_kind, tokenize, words
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+
+# An answer opening with a person: not with "The Ministry ...", "Menurut ...", "Impala ...".
+_OPENING_PERSON = re.compile(r"(?!(?:The|Menurut|According|Pada|On|Impala|PL)\b)" + PERSON_NAME)
 
 
 def _asked_after_preamble(question: str, history: Sequence[Turn] | None
@@ -158,6 +165,8 @@ class Assistant:
         if not context:
             return ""
         context = self._with_named_subject(context, history)
+        if refers_to_person(question) and question_kind(context) == "who":
+            context = f"{context} {self._answered_who(context)}".strip()
         moved = self.retriever.moved_context(context, question)  # "kalau yang di Solo?"
         if moved:
             return moved
@@ -169,6 +178,18 @@ class Assistant:
             if 2 * sum(not knows(w) for w in content) >= len(content) > 0:
                 return ""
         return context
+
+    def _answered_who(self, question: str) -> str:
+        """The person the quoted answer to an earlier who-question opens with, if the
+        question did not name them: the one a follow-up's "his" or "dia" means. "whats his
+        regular job" after "who chaired the hetero fest 2025 committee" asks about Irfan
+        Bahtiar; "and his deputy?" after "who is the minister" about the minister."""
+        retrieval = self._retrieve(question, None)
+        answer = self._answerer.extractive.answer(retrieval)
+        asked = set(words(retrieval.question))
+        opening = answer.text.split(" [", 1)[0] if answer.grounded else ""
+        person = _OPENING_PERSON.match(opening)
+        return person[0] if person and not set(words(person[0])) <= asked else ""
 
     def _names_entity(self, text: str) -> bool:
         return bool(self.retriever.snapshot.entities.rewrite(text)[1])

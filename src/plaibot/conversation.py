@@ -73,6 +73,15 @@ def split_preamble(question: str) -> tuple[str, str]:
     return "", question
 
 
+_PERSON_PRONOUNS = frozenset("dia ia beliau he she his her him".split())
+
+
+def refers_to_person(question: str) -> bool:
+    """Whether the question points back to a person ("whats his regular job", "dia
+    jabat apa"): the one an earlier who-question was answered with."""
+    return bool(_PERSON_PRONOUNS & set(words(question)))
+
+
 def points_back(question: str) -> bool:
     """Whether the question refers to something said before ("itu", "it", "alamatnya")."""
     return bool(_NYA.search(question)) or any(w in _REFERRING for w in words(question))

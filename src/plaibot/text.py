@@ -462,6 +462,15 @@ _INTRODUCED = re.compile(
     r"|director|pendiri|founder|co-founder|presiden|president|wali|mayor|bupati|regent"
     r"|manajer|manager|arsitek|architect|seniman|artist|desainer|designer|pengembang|developer"
     r"|pejabat|official|anggota|member|tokoh|pengusaha|entrepreneur)\b)")
+# A person's name: two or more capitalised words, not opening with a place, a title or a
+# body ("Irfan Bahtiar", "John de Vries"; not "Jawa Tengah", "Kementerian Ekraf").
+PERSON_NAME = (r"(?!(?:Jawa|Central|Tengah|Java|Jakarta|Semarang|Solo|Banyumas|Surakarta"
+               r"|Indonesia|Hetero|Kementerian|Ministry|Komisi|Badan|Dinas|Gubernur|Governor"
+               r"|Menteri|Minister|Wakil|Deputy|Kepala|Head|Ketua|Chair|Direktur|Director"
+               r"|Presiden|President)\b)[A-Z][^\W\d_]+(?:\s+(?:(?:de|van|von|bin|binti|al|el)\s+)?"
+               r"[A-Z][^\W\d_]+)+")
+
+
 # A name said to act or to hold a post answers "who" fully; any other name ("Peresmian
 # Hetero Space Semarang dibarengi dengan Hetero Fest") only partly.
 _AGENT = re.compile(
