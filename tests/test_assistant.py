@@ -461,6 +461,11 @@ def test_his_after_a_who_question_means_the_person_it_was_answered_with(assistan
     assert "Program Manager" in first_sentence(answer.text)
 
 
+def test_what_they_do_after_naming_them_is_what_they_are(assistant):
+    answer = assistant.ask("i keep seeing kemenekraf in the news, what do they actually do")
+    assert "17 subsectors" in first_sentence(answer.text)
+
+
 def test_a_count_of_a_thing_named_about_it_is_answered(assistant):
     answer = assistant.ask("How many main functions does Hetero Space have?")
     assert answer.grounded and "four" in first_sentence(answer.text)

@@ -461,3 +461,7 @@ def test_a_pronoun_of_a_person_points_back_to_one():
 
     assert refers_to_person("whats his regular job") and refers_to_person("dia jabat apa")
     assert not refers_to_person("kapan dibuka")
+
+
+def test_what_they_do_is_an_overview_shape():
+    assert overview_subject("what do impala network actually do") == "impala network"

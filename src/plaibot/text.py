@@ -725,7 +725,7 @@ _OVERVIEW = [re.compile(p) for p in (
     r"^what\s+(?:kind|sort|type)\s+of\s+\w+\s+(?:is|are)\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
     # What X does is what it is ("kemenekraf tuh ngapain aja", "what does Impala do").
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:ngapain|ngapa)" + _FILLER + "$",
-    r"^what\s+does\s+(?:the\s+)?(?P<x>.+?)\s+do" + _FILLER + "$",
+    r"^what\s+(?:does|do)\s+(?:the\s+)?(?P<x>.+?)\s+(?:actually\s+|really\s+)?do" + _FILLER + "$",
     r"^(?:can|could)\s+you\s+tell\s+me\s+(?:about\s+|what\s+|who\s+)(?:the\s+)?(?P<x>.+?)"
     r"(?:\s+(?:is|are))?" + _FILLER + "$",
     r"^(?:(?:tolong|kasih|beri|berikan|minta|bisa|boleh)\s+)*(?:ceritakan|jelaskan"
