@@ -465,3 +465,10 @@ def test_a_pronoun_of_a_person_points_back_to_one():
 
 def test_what_they_do_is_an_overview_shape():
     assert overview_subject("what do impala network actually do") == "impala network"
+
+
+def test_an_indonesian_ordinal_before_a_noun_counts_them_all():
+    from plaibot.text import ordinals
+
+    assert not ordinals("ketiga hetero space itu diresmiin gubernur yg sama ga sih")
+    assert ordinals("hetero solo tuh lokasi yang ketiga ya") == {3}

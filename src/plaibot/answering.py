@@ -190,8 +190,10 @@ class ExtractiveAnswerer:
         asked = [word for word, is_verb in asked_words if not is_verb]
         # What is asked beyond the names must be named in a passage about them, in either
         # language: "brp hadiah HFS Season 3" (the passages about HFS give figures, none a
-        # prize), "website resmi kemenekraf apa".
-        if asked and entities and not _passages_name(asked, entities, hits):
+        # prize), "website resmi kemenekraf apa". A day or month checked need not be: the
+        # date given answers the check.
+        named = [word for word in asked if word not in _CHECKED_VALUES]
+        if named and entities and not _passages_name(named, entities, hits):
             return refusal(language, confidence, list(hits))
         # Which sentence opens the answer: the one naming most of what is asked, its verb
         # too ("Who leads the ministry?" opens with "... leads the ministry as its minister").
@@ -646,7 +648,7 @@ def _asked_words(question: str, entities: list[list[str]],
     kind = question_kind(question)
     for position, word in enumerate(spelled):
         before = spelled[position - 1] if position else ""
-        if (word in names or word in _PADDING or word[0].isdigit() or word in _CHECKED_VALUES
+        if (word in names or word in _PADDING or word[0].isdigit()
                 or (before[:1].isdigit() and word in _ORDINAL_SUFFIXES)  # "3rd"
                 or (word.removesuffix("nya") in PLACE_KINDS
                     and (kind == "where" or before in ("di", "in")))

@@ -622,9 +622,17 @@ def ordinals(text: str) -> frozenset[int]:
     function", "the 3rd", "topic no. 3"); not of a time ("untuk kedua kalinya")."""
     spelled = words(text)
     placed = [_ORDINAL_WORDS[w] for i, w in enumerate(spelled) if w in _ORDINAL_WORDS
-              and spelled[i + 1:i + 2] not in (["kali"], ["kalinya"], ["time"], ["times"])]
+              and spelled[i + 1:i + 2] not in (["kali"], ["kalinya"], ["time"], ["times"])
+              and (not w.startswith("ke") or _after_noun(spelled, i))]
     numbered = [int(a or b) for a, b in _NUMBERED.findall(" ".join(spelled))]
     return frozenset(placed + numbered)
+
+
+def _after_noun(spelled: list[str], position: int) -> bool:
+    """Whether an Indonesian ordinal follows what it orders ("topik kedua", "yang ketiga"):
+    before a noun it counts ("ketiga hetero space" is all three of them)."""
+    before = spelled[position - 1] if position else ""
+    return before == "yang" or bool(before) and before not in STOPWORDS_ID
 
 
 # "kota mana aja", "siapa saja", "list ...": a list is asked for.
