@@ -18,17 +18,18 @@ from plaibot.golden import first_sentence, load_golden, run_golden
 
 VISITORS = Path(__file__).parent / "visitors.yaml"
 HELD_OUT = Path(__file__).parent / "visitors_heldout.yaml"
-# Measured 2026-12-04 (multilingual-e5-small): answerable 631/763 = 0.827, refused
-# 181/229 = 0.790, with the 200 questions of session 11 (s13-*, s14-*), written by a helper
-# who saw neither code nor answers, on which it began at 86/144 and 32/56 and ended at
-# 104/144 and 39/56. That session began at 602/763 and 168/229. Before (792 questions):
+# Measured 2026-12-04, session 12 (multilingual-e5-small), 1192 questions: answerable
+# 749/907 = 0.826, refused 224/285 = 0.786. Its 200 new questions (s15-*, s16-*) were written
+# by a helper who saw neither code nor answers; s15 began at 55/72 and 16/28 and ended at
+# 66/72 and 20/28, s16 (written midway) at 38/72 and 22/28, ending at 46/72 and 22/28. The
+# session began at 726/907 and 219/285. Before (992 questions): 631/763 and 181/229; (792):
 # 516/619 and 136/173; 2026-12-03 (592): 393/475 and 93/117; (372): 273/310 and 49/62;
 # 2026-12-02: 221/250 and 35/44; 2026-12-01: 149/190 and 21/38.
 ANSWERABLE, REFUSED = 0.82, 0.78
-OVERVIEW = 0.86  # 128/147 ("td lewat hetero space semarang, itu tempat apaan ya")
+OVERVIEW = 0.83  # 148/177 ("pengen tau ttg hetero space yg di solo, ceritain dong")
 # The held-out set, 2026-12-04: answerable 73/87 = 0.839 (first measured 54/87),
-# refused 28/33 = 0.848 (first 21/33).
-HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.82, 0.81
+# refused 30/33 = 0.909 (first 21/33).
+HELD_OUT_ANSWERABLE, HELD_OUT_REFUSED = 0.82, 0.87
 
 
 @pytest.fixture(scope="module")
