@@ -405,7 +405,7 @@ def test_what_a_how_many_question_counts():
     assert _counted_nouns("Seberapa luas area Hetero Space Solo?") == []
     assert _counted_nouns("How many people founded Impala Space?") == []
     assert _counted_nouns("Riefky memimpin komisi berapa di DPR?") == []
-    assert _counted_nouns("Hetero Space masuk Top berapa Outstanding Public Service Innovations") == []
+    assert _counted_nouns("Hetero masuk Top berapa Outstanding Public Service Innovations") == []
     assert _counted_nouns("Which diseases do many scientists believe caused it?") == []
 
 

@@ -142,7 +142,7 @@ def test_a_number_counts_the_words_just_before_or_after_it():
     # small words aside, and a word written either way
     assert counts_near("Biayanya ditanggung 40 BUMN yang dikelompokkan ke dalam empat klaster.",
                        ["kelompok"], "id")
-    assert counts_near("Hetero Space Semarang sudah menyelenggarakan 231 kegiatan.", ["acara"], "id")
+    assert counts_near("Hetero Space Semarang menyelenggarakan 231 kegiatan.", ["acara"], "id")
     assert counts_near("The opening was celebrated with a dinner attended by 2000 guests.",
                        ["guests"], "en")
     assert counts_near("It planned 192 programs a year.", ["programmes"], "en")
@@ -377,7 +377,8 @@ def test_everyday_english_words_read_as_the_documents_word():
 
 
 def test_a_request_to_tell_after_the_subject_is_not_part_of_it():
-    assert overview_subject("pengen tau ttg hetero space solo, ceritain dong") == "hetero space solo"
+    subject = overview_subject("pengen tau ttg hetero space solo, ceritain dong")
+    assert subject == "hetero space solo"
 
 
 def test_a_sentence_numbering_the_asked_label_otherwise_is_about_another_thing():

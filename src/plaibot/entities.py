@@ -90,19 +90,19 @@ class EntityIndex:
             for n in range(min(_LONGEST_ALIAS, len(tokens) - i), 0, -1):
                 name = self._lookup(tokens[i:i + n])
                 if name:
-                    span = tokens[i:i + n]
+                    span, end = tokens[i:i + n], i + n
                     if out and (site := self.names.get((*span, out[-1]))):
                         name = site  # "the solo hetero space"
                         span = [*span, out.pop()]
-                    elif site_at := self._site_after(span, tokens[i + n:]):
+                    elif site_at := self._site_after(span, tokens[end:]):
                         name, used = site_at  # "hetero space yg di solo"
-                        span, n = [*span, *tokens[i + n:i + n + used]], n + used
+                        span, end = [*span, *tokens[end:end + used]], end + used
                     out.append(name)
                     spelled = set(words(name))
                     out += [w for w in span if w not in spelled and known(w)
                             and w not in _SITE_LINKS]
                     named.append(name)
-                    i += n
+                    i = end
                     break
             else:
                 out.append(tokens[i])

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Literal
 
 import Stemmer
@@ -157,7 +157,8 @@ CHAT_WORDS = {
     "blom": "belum", "lg": "lagi", "dlm": "dalam", "pd": "pada", "sblm": "sebelum",
     "stlh": "setelah", "ato": "atau", "atw": "atau", "bs": "bisa", "bsa": "bisa",
     "abis": "habis", "deket": "dekat", "kemana": "ke mana", "kmn": "ke mana",
-    "seberapa": "berapa", "dulunya": "dulu", "kab": "kabupaten", "kerjasama": "kerja sama", "kerjasamanya": "kerja samanya",
+    "seberapa": "berapa", "dulunya": "dulu", "kab": "kabupaten", "kerjasama": "kerja sama",
+    "kerjasamanya": "kerja samanya",
     "wagub": "wakil gubernur", "wamen": "wakil menteri", "smg": "semarang", "bms": "banyumas",
     "pwt": "purwokerto", "jkt": "jakarta", "whats": "what is", "wheres": "where is",
     "whos": "who is", "hows": "how is", "info": "informasi",
@@ -632,7 +633,7 @@ def _after_noun(spelled: list[str], position: int) -> bool:
     """Whether an Indonesian ordinal follows what it orders ("topik kedua", "yang ketiga"):
     before a noun it counts ("ketiga hetero space" is all three of them)."""
     before = spelled[position - 1] if position else ""
-    return before == "yang" or bool(before) and before not in STOPWORDS_ID
+    return before == "yang" or (bool(before) and before not in STOPWORDS_ID)
 
 
 # "kota mana aja", "siapa saja", "list ...": a list is asked for.
@@ -877,7 +878,8 @@ _NOT_A_SUBJECT = re.compile(r"^(?:di|ke|dari|in|at)\s|\sada\s")
 # way of telling it ("like im 5") is not part of the subject.
 _SECOND_QUESTION = re.compile(
     r"\s+(?:(?:and|dan|terus|trus)\s+(?:why|how|what|who|when|where|kenapa|mengapa|apa"
-    r"|bagaimana|siapa|kapan|would|could|can|should|will|is|does|do|apakah|bisa|cocok)\b.*|like\s+(?:i\s+m|im|i\s+am|a|an)\b.*|in\s+simple\s+terms"
+    r"|bagaimana|siapa|kapan|would|could|can|should|will|is|does|do|apakah|bisa|cocok)\b.*"
+    r"|like\s+(?:i\s+m|im|i\s+am|a|an)\b.*|in\s+simple\s+terms"
     r"|simply|in\s+short|secara\s+singkat|singkat\s+saja)$")
 
 
