@@ -2,6 +2,8 @@ import pytest
 
 from plaibot.text import (
     asks_price,
+    asks_what_it_is,
+    clause_subjects,
     compared_subjects,
     content_tokens,
     counted,
@@ -473,3 +475,23 @@ def test_an_indonesian_ordinal_before_a_noun_counts_them_all():
 
     assert not ordinals("ketiga hetero space itu diresmiin gubernur yg sama ga sih")
     assert ordinals("hetero solo tuh lokasi yang ketiga ya") == {3}
+
+
+@pytest.mark.parametrize(("question", "subjects"), [
+    ("impala space itu apaan ya? kyknya ada di kota lama semarang", ["impala space"]),
+    ("what's Hetero Fest, some kind of festival?", ["hetero fest"]),
+    ("denger2 ada hetero space. itu sebenernya tempat apa sih dan punya siapa", ["hetero space"]),
+    ("hetero space itu apa, kyknya di semarang", ["hetero space"]),
+    ("hetero space itu apa, kapan dibuka", []),  # the last clause asks a date
+    ("plaiground itu ngapain aja, ada event nya ga", ["plaiground"]),  # and a yes/no one
+    ("apa itu hetero space", []),  # one clause: overview_subject reads it
+    ("tema hetero fest vol. 4 apa", []),  # "Vol. 4" ends no clause
+])
+def test_each_clause_of_a_question_in_several_may_ask_what_something_is(question, subjects):
+    assert clause_subjects(question) == subjects
+
+
+def test_a_question_on_what_it_is_points_back():
+    assert asks_what_it_is("itu tempat apa sih")
+    assert asks_what_it_is("what is it")
+    assert not asks_what_it_is("apa itu hetero space")

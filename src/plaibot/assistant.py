@@ -138,7 +138,7 @@ class Assistant:
         self._ensure_index()
         question, context = self._rewritten(question, context)
         query = _query(question, context)
-        hits = self.retriever.with_summary(question, self.search(query))
+        hits = self.retriever.with_summary(question, self.search(query), context)
         return Retrieval(question, hits, language, context,
                          self._sentence_similarities(query, hits))
 

@@ -19,7 +19,15 @@ from plaibot.embeddings import Embedder
 from plaibot.entities import EntityIndex
 from plaibot.keyword import KeywordIndex, query_tokens
 from plaibot.store import ChunkStore, StoreUnavailable
-from plaibot.text import Language, compared_subjects, overview_subject, pointed_clause, words
+from plaibot.text import (
+    Language,
+    asks_what_it_is,
+    clause_subjects,
+    compared_subjects,
+    overview_subject,
+    pointed_clause,
+    words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -203,11 +211,16 @@ class HybridRetriever(BaseRetriever):
                 return rewritten.replace(name, other)
         return None
 
-    def with_summary(self, question: str, hits: list[ScoredChunk]) -> list[ScoredChunk]:
+    def with_summary(self, question: str, hits: list[ScoredChunk],
+                     context: str = "") -> list[ScoredChunk]:
         """`hits` led by the summary chunks of the entity an overview question asks about
-        ("apa itu Hetero Space?", or only its name), in every language, marked `named`."""
+        ("apa itu Hetero Space?", or only its name, or "itu tempat apa?" after the earlier
+        question `context` named it), in every language, marked `named`."""
         entities = self.snapshot.entities
         names = self._summarised(question)
+        if names is None and context and asks_what_it_is(question):
+            named = [n for n in entities.rewrite(context)[1] if n in entities.summaries]
+            names = named[-1:] or None
         if names is None:
             return hits
         summaries = [c for name in names for c in entities.summaries[name]]
@@ -238,6 +251,9 @@ class HybridRetriever(BaseRetriever):
             # summary that the clause before names.
             named = [n for n in entities.rewrite(earlier)[1] if n in entities.summaries]
             name = named[-1] if named else None
+        if name is None:
+            # "what's Hetero Fest, some kind of festival?": one clause asks what it is.
+            name = next(filter(None, map(summarised, clause_subjects(question))), None)
         return [name] if name else None
 
     def search(self, query: str, k: int | None = None) -> list[ScoredChunk]:

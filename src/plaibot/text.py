@@ -722,7 +722,7 @@ _OVERVIEW = [re.compile(p) for p in (
     # What kind of thing X is ("plaiground tuh acara apa?", "impala itu perusahaan apa
     # komunitas?") is what it is.
     # ... or one of several kinds ("plaiground itu aplikasi, event, ato apa sih").
-    r"^(?P<x>.+?)\s+itu\s+(?:sebuah\s+)?" + _KIND_OF + r"(?:\s+(?:atau\s+)?(?:apa|" + _KIND_OF
+    r"^(?P<x>.+?)\s+itu\s+(?:sebenarnya\s+)?(?:sebuah\s+)?" + _KIND_OF + r"(?:\s+(?:atau\s+)?(?:apa|" + _KIND_OF
     + "))+" + _FILLER + "$",
     # What X is for ("hetero space tuh sebenernya buat apa sih") is what it is.
     r"^(?P<x>.+?)\s+(?:itu\s+)?(?:sebenarnya\s+)?(?:buat|untuk)\s+apa" + _FILLER + "$",
@@ -742,7 +742,7 @@ _OVERVIEW = [re.compile(p) for p in (
     r"|(?:mau|ingin|pengen)\s+(?:tau|tahu))(?:\s+(?:singkat|umum|lengkap|sedikit|dikit))?"
     + _FILLER + r"(?:\s+(?:tentang|mengenai|soal|seputar))?\s+(?P<x>.+?)" + _FILLER + "$",
     r"^what\s+(?:is|s)\s+(?:the\s+deal|up)\s+with\s+(?:the\s+)?(?P<x>.+?)" + _FILLER + "$",
-    r"^(?:what|who)(?:\s+(?:exactly|actually|really))?\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)"
+    r"^(?:what|who)(?:\s+or\s+(?:what|who))?(?:\s+(?:exactly|actually|really))?\s+(?:is|are|was|s)\s+(?:the\s+)?(?P<x>.+?)"
     + _FILLER + "$",
     # "is X some kind of AI startup?", "apakah X itu semacam startup": what X is.
     r"^(?:is|are)\s+(?P<x>.+?)\s+(?:(?:a|an|some)\s+(?:kind|sort|type)\s+of|a|an)"
@@ -804,6 +804,42 @@ def overview_subject(question: str) -> str | None:
     return subject
 
 
+def clause_subjects(question: str) -> list[str]:
+    """The overview subject of each clause of a question said in several, in order:
+    "impala space itu apaan ya? kyknya ada di kota lama" asks what Impala Space is, and
+    "... denger2 ada hetero space. itu sebenernya tempat apa" what Hetero Space is (a
+    clause asking what "it" is asks about what the clause before it named)."""
+    clauses = [c for c in _CLAUSE_BREAK.split(question) if words(c)]
+    if len(clauses) < 2:
+        return []
+    subjects = []
+    for position, clause in enumerate(clauses):
+        before = clauses[position - 1] if position else ""
+        if question_kind(clause) in _FACT_KINDS or EXPANSION_WORDS & set(words(clause)):
+            continue
+        if any(question_kind(later) in _FACT_KINDS for later in clauses[position + 1:]):
+            continue  # "hetero space itu apa, kapan dibuka" asks a date
+        subject = _overview_subject(_SECOND_QUESTION.sub("", " ".join(words(clause))))
+        if _points_back_only(subject) and before:
+            spelled = " ".join(words(before))
+            subject = _PAST_PREPOSITION.sub("", spelled)
+            subject = subject if subject != spelled else None
+        if subject and not _points_back_only(subject):
+            subjects.append(subject)
+    return subjects
+
+
+# Where one clause of a question ends: "?", "!", ";", ",", or a full stop before a word
+# ("Vol. 4" and "No. 75" go on).
+_CLAUSE_BREAK = re.compile(r"\s*[?!;,]+\s*|\.\s+(?=\D)|\s+-\s+")
+
+
+def asks_what_it_is(question: str) -> bool:
+    """Whether a question asks only what "it" is: "itu sebenernya tempat apa sih dan punya
+    siapa", "what is it": a follow-up on what was named before."""
+    return _points_back_only(_overview_subject(_SECOND_QUESTION.sub("", " ".join(words(question)))))
+
+
 def pointed_clause(question: str) -> str | None:
     """The clause before the last when the last asks what "it" is ("td lewat hetero space
     semarang, itu tempat apaan ya"): the clause naming what is asked about; else None."""
@@ -823,7 +859,8 @@ def _points_back_only(subject: str | None) -> bool:
 
 # Up to the last preposition of a clause: "temenku kerja di impala network" names Impala
 # Network.
-_PAST_PREPOSITION = re.compile(r"^.*\b(?:di|ke|dari|tentang|soal|sama|at|in|about|of|for|with)\s+")
+_PAST_PREPOSITION = re.compile(
+    r"^.*\b(?:di|ke|dari|tentang|soal|sama|ada|at|in|about|of|for|with)\s+")
 
 
 # The words that end a yes/no question ("ada event nya ga"): ga, gak, nggak read "tidak".
@@ -877,7 +914,7 @@ _NOT_A_SUBJECT = re.compile(r"^(?:di|ke|dari|in|at)\s|\sada\s")
 # A second question after the subject ("what's DEN and why does it keep coming up") or a
 # way of telling it ("like im 5") is not part of the subject.
 _SECOND_QUESTION = re.compile(
-    r"\s+(?:(?:and|dan|terus|trus)\s+(?:why|how|what|who|when|where|kenapa|mengapa|apa"
+    r"\s+(?:(?:and|dan|terus|trus)\s+(?:punya\s+|milik\s+)?(?:why|how|what|who|when|where|kenapa|mengapa|apa"
     r"|bagaimana|siapa|kapan|would|could|can|should|will|is|does|do|apakah|bisa|cocok)\b.*"
     r"|like\s+(?:i\s+m|im|i\s+am|a|an)\b.*|in\s+simple\s+terms"
     r"|simply|in\s+short|secara\s+singkat|singkat\s+saja)$")
